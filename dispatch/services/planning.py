@@ -1,0 +1,298 @@
+"""Planning: turn a day's bookings into a routing problem, and store the plan the solver makes.
+
+The routing package knows nothing of bookings or the database; this module is
+the translation both ways. Request ids are "b<booking id>" and vehicle ids
+"v<vehicle id>", so the solver's answer maps straight back to rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from dispatch.errors import InvalidInput
+from dispatch.events import BOARD_ROOM, PendingNotices, driver_room, rider_room
+from dispatch.models import (
+    Booking,
+    Event,
+    Half,
+    Person,
+    Plan,
+    PlanStatus,
+    Route,
+    Stop,
+    StopKind,
+    TimeKind,
+    UnassignedRide,
+    Vehicle,
+)
+from dispatch.services.booking import bookings_on
+from dispatch.settings import Settings
+from routing import plan as rplan
+from routing import problem as rp
+from routing.travel import HaversineProvider
+
+ProgressHook = Callable[..., None]
+
+
+def request_id(booking_id: int) -> str:
+    return f"b{booking_id}"
+
+
+def vehicle_key(vehicle_id: int) -> str:
+    return f"v{vehicle_id}"
+
+
+def _id_from_key(key: str) -> int:
+    return int(key[1:])
+
+
+@dataclass(frozen=True)
+class PlanningInput:
+    """The routing problem for a date and half-day, with the rows it was built from."""
+
+    service_date: dt.date
+    half: Half
+    problem: rp.Problem
+    bookings: dict[int, Booking]
+    vehicles: dict[int, Vehicle]
+
+
+def _point(lat: float, lon: float) -> rp.Point:
+    return rp.Point(lat=lat, lon=lon)
+
+
+def build_problem(
+    session: Session, service_date: dt.date, half: Half | str, settings: Settings
+) -> PlanningInput:
+    """The routing problem for every ride wanted on `service_date`, `half`.
+
+    Morning rides must arrive by their time (and may arrive up to ARRIVE_EARLY_S
+    sooner); evening rides are picked up after their time, within PICKUP_WAIT_S.
+    Every rider's time in the car is capped: MAX_RIDE_S, or MAX_RIDE_FACTOR x the
+    direct drive + MAX_RIDE_EXTRA_S when that is longer, so a long trip is not
+    made impossible by a cap meant for short ones.
+    """
+    half = Half(half)
+    bookings = bookings_on(session, service_date, half)
+    vehicles = list(
+        session.scalars(
+            select(Vehicle)
+            .where(Vehicle.in_service.is_(True))
+            .where(Vehicle.driver_id.is_not(None))
+            .options(selectinload(Vehicle.base), selectinload(Vehicle.driver))
+            .order_by(Vehicle.id)
+        )
+    )
+    travel = HaversineProvider(circuity=settings.TRAVEL_CIRCUITY, speed_kmh=settings.TRAVEL_SPEED_KMH)
+    shift_start, shift_end = settings.shift_s(half.value)
+    service = int(settings.SERVICE_S)
+
+    requests: list[rp.Request] = []
+    for booking in bookings:
+        pickup = _point(booking.from_place.lat, booking.from_place.lon)
+        dropoff = _point(booking.to_place.lat, booking.to_place.lon)
+        direct_s = int(travel.matrices([pickup, dropoff]).durations[0, 1])
+        max_ride = max(
+            int(settings.MAX_RIDE_S),
+            int(settings.MAX_RIDE_FACTOR * direct_s) + int(settings.MAX_RIDE_EXTRA_S),
+        )
+        t = booking.time_s
+        if booking.time_kind == TimeKind.ARRIVE_BY:
+            dropoff_window = rp.TimeWindow(max(0, t - int(settings.ARRIVE_EARLY_S)), t)
+            pickup_window = rp.TimeWindow(
+                max(0, t - int(settings.ARRIVE_EARLY_S) - max_ride - service),
+                max(0, t - direct_s - service),
+            )
+        else:
+            pickup_window = rp.TimeWindow(t, min(86399, t + int(settings.PICKUP_WAIT_S)))
+            dropoff_window = None
+        requests.append(
+            rp.Request(
+                id=request_id(booking.id),
+                seats=booking.seats,
+                pickup=pickup,
+                dropoff=dropoff,
+                pickup_window=pickup_window,
+                dropoff_window=dropoff_window,
+                max_ride_s=max_ride,
+                wheelchair=booking.wheelchair,
+            )
+        )
+
+    routing_vehicles = []
+    for vehicle in vehicles:
+        base = _point(vehicle.base.lat, vehicle.base.lon)
+        routing_vehicles.append(
+            rp.Vehicle(
+                id=vehicle_key(vehicle.id),
+                seats=vehicle.seats,
+                start=base,
+                # Mornings end wherever the last rider is dropped (the driver goes
+                # on to their own work); evenings end back at the car's base.
+                end=None if half == Half.MORNING else base,
+                shift=rp.TimeWindow(shift_start, shift_end),
+                wheelchair=vehicle.wheelchair,
+            )
+        )
+
+    problem = rp.Problem(
+        name=f"{service_date.isoformat()} {half.value}",
+        travel=rp.TravelModel(
+            model="haversine",
+            circuity=settings.TRAVEL_CIRCUITY,
+            speed_kmh=settings.TRAVEL_SPEED_KMH,
+        ),
+        service_s=service,
+        vehicles=tuple(routing_vehicles),
+        requests=tuple(requests),
+    )
+    return PlanningInput(
+        service_date=service_date,
+        half=half,
+        problem=problem,
+        bookings={b.id: b for b in bookings},
+        vehicles={v.id: v for v in vehicles},
+    )
+
+
+def store_plan(
+    session: Session,
+    planning: PlanningInput,
+    result: rplan.Plan,
+    *,
+    created_by_id: int | None,
+    notices: PendingNotices,
+) -> Plan:
+    """Store the solver's plan as the one in force for its date and half-day.
+
+    The plan it replaces is kept, marked superseded. Notices for the board,
+    the drivers and the riders are queued on `notices`, to be sent after commit.
+    """
+    session.execute(
+        update(Plan)
+        .where(Plan.service_date == planning.service_date)
+        .where(Plan.half == planning.half)
+        .where(Plan.status == PlanStatus.PUBLISHED)
+        .values(status=PlanStatus.SUPERSEDED)
+    )
+    summary = result.summary
+    plan = Plan(
+        service_date=planning.service_date,
+        half=planning.half,
+        status=PlanStatus.PUBLISHED,
+        requests=summary.requests,
+        served=summary.served,
+        drive_s=summary.drive_s,
+        distance_m=summary.distance_m,
+        solve_s=summary.solve_s,
+        created_by_id=created_by_id,
+    )
+    session.add(plan)
+    problem_vehicles = {v.id: v for v in planning.problem.vehicles}
+    for rroute in result.routes:
+        vehicle = planning.vehicles[_id_from_key(rroute.vehicle)]
+        rvehicle = problem_vehicles[rroute.vehicle]
+        route = Route(
+            vehicle_id=vehicle.id,
+            driver_id=vehicle.driver_id,
+            start_lat=rvehicle.start.lat,
+            start_lon=rvehicle.start.lon,
+            start_s=rroute.start_s,
+            end_lat=rvehicle.end.lat if rvehicle.end else None,
+            end_lon=rvehicle.end.lon if rvehicle.end else None,
+            end_s=rroute.end_s,
+            drive_s=rroute.drive_s,
+            distance_m=rroute.distance_m,
+        )
+        for seq, rstop in enumerate(rroute.stops, start=1):
+            booking = planning.bookings[_id_from_key(rstop.request)]
+            is_pickup = rstop.kind == "pickup"
+            route.stops.append(
+                Stop(
+                    seq=seq,
+                    kind=StopKind.PICKUP if is_pickup else StopKind.DROPOFF,
+                    booking_id=booking.id,
+                    rider_id=booking.rider_id,
+                    place_id=booking.from_place_id if is_pickup else booking.to_place_id,
+                    arrive_s=rstop.arrive_s,
+                    start_s=rstop.start_s,
+                    depart_s=rstop.depart_s,
+                    load=rstop.load,
+                )
+            )
+        plan.routes.append(route)
+    for left_out in result.unassigned:
+        plan.unassigned.append(
+            UnassignedRide(booking_id=_id_from_key(left_out.request), reason=left_out.reason)
+        )
+    session.flush()
+    session.add(
+        Event(
+            actor_id=created_by_id,
+            kind="plan_published",
+            plan_id=plan.id,
+            data={
+                "date": planning.service_date.isoformat(),
+                "half": planning.half.value,
+                "requests": summary.requests,
+                "served": summary.served,
+                "drive_s": summary.drive_s,
+            },
+        )
+    )
+    rooms = [BOARD_ROOM]
+    rooms += sorted({driver_room(r.driver_id) for r in plan.routes if r.driver_id})
+    rooms += sorted({rider_room(b.rider_id) for b in planning.bookings.values()})
+    notices.add(
+        "plan_published",
+        {"plan_id": plan.id, "date": planning.service_date.isoformat(), "half": planning.half.value},
+        rooms,
+    )
+    return plan
+
+
+def parse_half(text: str) -> Half:
+    try:
+        return Half(text)
+    except ValueError:
+        raise InvalidInput({"half": "must be morning or evening"}) from None
+
+
+def current_plan(session: Session, service_date: dt.date, half: Half | str) -> Plan | None:
+    """The published plan for this date and half-day, if any."""
+    return session.scalar(
+        select(Plan)
+        .where(Plan.service_date == service_date)
+        .where(Plan.half == Half(half))
+        .where(Plan.status == PlanStatus.PUBLISHED)
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+
+
+def plan_routes(session: Session, plan: Plan) -> list[Route]:
+    """The plan's routes with their cars, drivers, stops, places and riders loaded."""
+    return list(
+        session.scalars(
+            select(Route)
+            .where(Route.plan_id == plan.id)
+            .options(
+                selectinload(Route.vehicle),
+                selectinload(Route.driver),
+                selectinload(Route.stops).selectinload(Stop.place),
+                selectinload(Route.stops).selectinload(Stop.rider),
+            )
+            .order_by(Route.id)
+        )
+    )
+
+
+def people_by_id(session: Session, ids: set[int]) -> dict[int, Person]:
+    if not ids:
+        return {}
+    return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
