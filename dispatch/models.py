@@ -283,7 +283,9 @@ class Route(Base):
         back_populates="route", cascade="all, delete-orphan", order_by="Stop.seq"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    # Set by hand (version_id_generator False) so that any change to a stop can
+    # bump its route; the UPDATE still checks the old number.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class Stop(Base):

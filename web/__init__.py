@@ -1,0 +1,112 @@
+"""The Flask app factory: config, database, login, CSRF, Socket.IO, blueprints, jobs."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
+
+from dispatch.events import EventPublisher
+from dispatch.jobs import JobRunner, LocalProcessRunner
+from dispatch.models import Person
+from dispatch.settings import Settings, load_config_mapping
+from web.database import init_database, session_factory
+from web.extensions import csrf, login_manager, socketio
+from web.users import LoggedIn
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from config.toml and CARPOOL_* variables (or `test_config` on top)."""
+    app = Flask(__name__)
+    app.config.from_mapping(load_config_mapping())
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        # No key configured: a random one per run keeps sessions safe, at the
+        # cost of logging everyone out when the server restarts.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.setdefault("SESSION_COOKIE_SECURE", False)
+
+    init_database(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+
+    redis_url = app.config.get("REDIS_URL") or None
+    socketio.init_app(
+        app,
+        async_mode="threading",  # explicit: never pick up eventlet by accident
+        message_queue=redis_url,
+        cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS") or None,
+    )
+    from web import socket_events
+
+    publisher: EventPublisher = app.config.get("EVENT_PUBLISHER") or socket_events.SocketIOPublisher(socketio)
+    app.extensions["carpool.publisher"] = publisher
+    settings = Settings.from_mapping(app.config)
+    app.extensions["carpool.settings"] = settings
+    runner: JobRunner = app.config.get("JOB_RUNNER") or LocalProcessRunner(
+        app.extensions["carpool.sessions"],
+        settings,
+        publisher,
+        start_thread=socketio.start_background_task,
+    )
+    app.extensions["carpool.jobs"] = runner
+
+    from web.api import api
+    from web.auth import auth
+    from web.pages import board, driver, pages, rider
+
+    for blueprint in (pages, auth, board, driver, rider, api):
+        app.register_blueprint(blueprint)
+
+    @app.errorhandler(CSRFError)
+    def on_csrf_error(exc: CSRFError) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error="missing or bad CSRF token: reload the page and try again"), 400
+        return exc
+
+    @app.errorhandler(404)
+    def on_not_found(exc: Any) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error="not found"), 404
+        return exc
+
+    @app.errorhandler(405)
+    def on_bad_method(exc: Any) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error=f"{request.method} is not allowed here"), 405
+        return exc
+
+    return app
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> LoggedIn | None:
+    # Its own short session: Socket.IO handlers run no teardown to close one.
+    with session_factory()() as session:
+        person = session.get(Person, int(user_id))
+        if person is None or not person.active:
+            return None
+        return LoggedIn.of(person)
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Any:
+    from flask import redirect, url_for
+
+    if request.path.startswith("/api/"):
+        return jsonify(error="log in first"), 401
+    return redirect(url_for("auth.login", next=request.full_path))

@@ -1,0 +1,425 @@
+"""The JSON API, version 1 (docs/api.md). Views parse, call a service, serialise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import func, or_, select
+
+from dispatch.errors import Conflict, DispatchError, Forbidden, InvalidInput, NotFound
+from dispatch.events import PendingNotices
+from dispatch.jobs import create_job
+from dispatch.models import Booking, Half, Job, Person, Place, PlaceKind, Role, Stop, Vehicle
+from dispatch.services import booking as booking_service
+from dispatch.services import operations, planning
+from dispatch.services.accounts import authenticate
+from routing.clock import format_hms, parse_time
+from web import serialize
+from web.database import db
+from web.days import default_day, parse_date
+from web.extensions import csrf
+from web.users import STAFF, LoggedIn, roles_required
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def error_response(status: int, message: str, fields: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"error": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@api.errorhandler(DispatchError)
+def on_domain_error(exc: DispatchError) -> Response:
+    if isinstance(exc, InvalidInput):
+        return error_response(422, exc.message, exc.fields)
+    status = {NotFound: 404, Forbidden: 403, Conflict: 409}.get(type(exc), 400)
+    return error_response(status, str(exc))
+
+
+@api.errorhandler(ValidationError)
+def on_validation_error(exc: ValidationError) -> Response:
+    fields = {}
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "body"
+        fields[path] = err["msg"]
+    return error_response(422, "invalid input", fields)
+
+
+def body_as(model: type[BaseModel]) -> Any:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput({"body": "must be a JSON object"})
+    return model.model_validate(data)
+
+
+def actor() -> Person:
+    person = db().get(Person, current_user.id)
+    if person is None:
+        raise NotFound("your account no longer exists")
+    return person
+
+
+def _time_s(text: str, field: str) -> int:
+    try:
+        seconds = parse_time(text)
+    except ValueError as exc:
+        raise InvalidInput({field: str(exc)}) from None
+    if seconds >= 86400:
+        raise InvalidInput({field: "must be a time of day before 24:00"})
+    return seconds
+
+
+def _query_date(name: str = "date") -> dt.date | None:
+    text = request.args.get(name)
+    return parse_date(text, name) if text else None
+
+
+def _query_half() -> Half | None:
+    text = request.args.get("half")
+    return planning.parse_half(text) if text else None
+
+
+def publish(notices: PendingNotices) -> None:
+    notices.send(current_app.extensions["carpool.publisher"])
+
+
+# -- session ------------------------------------------------------------------------------
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+@api.post("/session")
+@csrf.exempt  # nobody is logged in yet, so there is no session to forge a request for
+def session_create() -> Any:
+    """Log in with a username and password; sets the session cookie."""
+    body = body_as(LoginBody)
+    person = authenticate(db(), body.username, body.password)
+    if person is None:
+        return error_response(401, "wrong username or password")
+    login_user(LoggedIn.of(person))
+    return jsonify(user=serialize.user_json(person), csrf_token=generate_csrf())
+
+
+@api.get("/session")
+@roles_required(*[r.value for r in Role])
+def session_show() -> Any:
+    return jsonify(user=serialize.user_json(actor()), csrf_token=generate_csrf())
+
+
+@api.delete("/session")
+def session_delete() -> Any:
+    logout_user()
+    return jsonify(ok=True)
+
+
+# -- dispatcher ---------------------------------------------------------------------------
+
+
+@api.get("/board")
+@roles_required(Role.DISPATCHER.value)
+def board() -> Any:
+    """Everything the board shows for a date and half-day."""
+    session = db()
+    day, half = default_day(session, _query_date(), _query_half())
+    plan = planning.current_plan(session, day, half)
+    routes: list[dict[str, Any]] = []
+    unassigned: list[dict[str, Any]] = []
+    if plan is not None:
+        routes = [
+            serialize.route_json(route, i)
+            for i, route in enumerate(planning.plan_routes(session, plan))
+        ]
+        for left_out in plan.unassigned:
+            booking = left_out.booking
+            unassigned.append(
+                {
+                    "booking_id": left_out.booking_id,
+                    "rider": serialize.person_json(booking.rider) if booking else None,
+                    "from": serialize.place_json(booking.from_place) if booking else None,
+                    "to": serialize.place_json(booking.to_place) if booking else None,
+                    "time": format_hms(booking.time_s) if booking else None,
+                    "reason": left_out.reason,
+                }
+            )
+    vehicles = session.scalars(select(Vehicle).order_by(Vehicle.id))
+    job = session.scalar(
+        select(Job)
+        .where(Job.kind == "plan")
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+    return jsonify(
+        date=day.isoformat(),
+        half=half.value,
+        plan=serialize.plan_json(plan) if plan else None,
+        routes=routes,
+        unassigned=unassigned,
+        vehicles=[serialize.vehicle_json(v) for v in vehicles],
+        job=serialize.job_json(job) if job else None,
+    )
+
+
+class PlanBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    half: Literal["morning", "evening"]
+    time_limit_s: float | None = Field(default=None, gt=0, le=3600)
+
+
+@api.post("/plans")
+@roles_required(Role.DISPATCHER.value)
+def plan_create() -> Any:
+    """Start planning a date and half-day in the background; progress comes over Socket.IO."""
+    body = body_as(PlanBody)
+    session = db()
+    running = session.scalar(
+        select(Job).where(Job.kind == "plan").where(Job.status.in_(["queued", "running"]))
+    )
+    if running is not None and running.params.get("date") == body.date.isoformat() and running.params.get("half") == body.half:
+        raise Conflict("this half-day is already being planned")
+    job = create_job(
+        session,
+        "plan",
+        {"date": body.date.isoformat(), "half": body.half, "time_limit_s": body.time_limit_s},
+        created_by_id=current_user.id,
+    )
+    session.commit()
+    current_app.extensions["carpool.jobs"].submit(job.id)
+    return jsonify(job=serialize.job_json(job)), 202
+
+
+@api.get("/jobs/<int:job_id>")
+@roles_required(Role.DISPATCHER.value)
+def job_show(job_id: int) -> Any:
+    job = db().get(Job, job_id)
+    if job is None:
+        raise NotFound("no such job")
+    return jsonify(job=serialize.job_json(job))
+
+
+# -- driver -------------------------------------------------------------------------------
+
+
+@api.get("/driver/route")
+@roles_required(Role.DRIVER.value)
+def driver_route() -> Any:
+    """The driver's own route; riders by first name only."""
+    session = db()
+    day, half = default_day(session, _query_date(), _query_half(), driver_id=current_user.id)
+    plan = planning.current_plan(session, day, half)
+    route_data = None
+    if plan is not None:
+        for i, route in enumerate(planning.plan_routes(session, plan)):
+            if route.driver_id == current_user.id:
+                route_data = serialize.route_json(route, i, first_name_only=True)
+    return jsonify(date=day.isoformat(), half=half.value, route=route_data)
+
+
+class StopStatusBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: str
+
+
+@api.post("/stops/<int:stop_id>/status")
+@roles_required(Role.DRIVER.value, Role.DISPATCHER.value)
+def stop_status(stop_id: int) -> Any:
+    body = body_as(StopStatusBody)
+    session = db()
+    person = actor()
+    stop = operations.stop_for(session, stop_id, person)
+    notices = PendingNotices()
+    operations.set_stop_status(session, stop, body.status, person, notices)
+    session.commit()
+    publish(notices)
+    return jsonify(stop=serialize.stop_json(stop, first_name_only=person.role == Role.DRIVER))
+
+
+# -- places -------------------------------------------------------------------------------
+
+
+@api.get("/places")
+@roles_required(*[r.value for r in Role])
+def places() -> Any:
+    """Stations and known places matching ?q=; homes only to their owner."""
+    text = (request.args.get("q") or "").strip()
+    query = select(Place).where(
+        or_(Place.kind != PlaceKind.HOME, Place.owner_id == current_user.id)
+    )
+    if text:
+        query = query.where(func.lower(Place.name).contains(text.lower(), autoescape=True))
+    query = query.order_by(Place.kind, Place.name).limit(20)
+    return jsonify(places=[serialize.place_json(p) for p in db().scalars(query)])
+
+
+# -- rider --------------------------------------------------------------------------------
+
+
+class BookingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rider_id: int | None = None
+    from_place_id: int
+    to_place_id: int
+    half: Literal["morning", "evening"]
+    weekdays: list[str] = Field(min_length=1, max_length=7)
+    time_kind: Literal["arrive_by", "leave_after"]
+    time: str
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    seats: int = Field(default=1, ge=1, le=8)
+    wheelchair: int = Field(default=0, ge=0, le=1)
+
+
+@api.get("/rider/bookings")
+@roles_required(Role.RIDER.value)
+def rider_bookings() -> Any:
+    bookings = booking_service.rider_bookings(db(), current_user.id, dt.date.today())
+    return jsonify(bookings=[serialize.booking_json(b) for b in bookings])
+
+
+@api.post("/rider/bookings")
+@roles_required(Role.RIDER.value, Role.DISPATCHER.value)
+def rider_booking_create() -> Any:
+    """Add a regular booking: a rider for themselves, a dispatcher for any rider."""
+    body = body_as(BookingBody)
+    if current_user.role in STAFF:
+        if body.rider_id is None:
+            raise InvalidInput({"rider_id": "say which rider this booking is for"})
+        rider_id = body.rider_id
+    else:
+        if body.rider_id not in (None, current_user.id):
+            raise InvalidInput({"rider_id": "riders can only book for themselves"})
+        rider_id = current_user.id
+    session = db()
+    booking = booking_service.add_booking(
+        session,
+        booking_service.BookingRequest(
+            rider_id=rider_id,
+            from_place_id=body.from_place_id,
+            to_place_id=body.to_place_id,
+            half=body.half,
+            weekdays=tuple(body.weekdays),
+            time_kind=body.time_kind,
+            time_s=_time_s(body.time, "time"),
+            valid_from=body.valid_from or dt.date.today(),
+            valid_until=body.valid_until,
+            seats=body.seats,
+            wheelchair=body.wheelchair,
+        ),
+    )
+    session.commit()
+    return jsonify(booking=serialize.booking_json(booking)), 201
+
+
+class SkipBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+
+
+@api.post("/rider/bookings/<int:booking_id>/skips")
+@roles_required(Role.RIDER.value, Role.DISPATCHER.value)
+def booking_skip(booking_id: int) -> Any:
+    body = body_as(SkipBody)
+    session = db()
+    booking = booking_service.booking_for(session, booking_id, actor())
+    booking_service.skip_day(session, booking, body.date)
+    session.commit()
+    return jsonify(booking=serialize.booking_json(booking))
+
+
+@api.delete("/rider/bookings/<int:booking_id>/skips/<day>")
+@roles_required(Role.RIDER.value, Role.DISPATCHER.value)
+def booking_unskip(booking_id: int, day: str) -> Any:
+    session = db()
+    booking = booking_service.booking_for(session, booking_id, actor())
+    booking_service.unskip_day(session, booking, parse_date(day, "date"))
+    session.commit()
+    return jsonify(booking=serialize.booking_json(booking))
+
+
+@api.delete("/rider/bookings/<int:booking_id>")
+@roles_required(Role.RIDER.value, Role.DISPATCHER.value)
+def booking_end(booking_id: int) -> Any:
+    session = db()
+    booking = booking_service.booking_for(session, booking_id, actor())
+    booking_service.end_booking(session, booking, dt.date.today() - dt.timedelta(days=1))
+    session.commit()
+    return jsonify(ok=True)
+
+
+@api.get("/rider/trips")
+@roles_required(Role.RIDER.value)
+def rider_trips() -> Any:
+    """When and where the rider's car comes on a date (default: the next planned day)."""
+    session = db()
+    day, _half = default_day(session, _query_date(), None)
+    trips: list[dict[str, Any]] = []
+    for half in (Half.MORNING, Half.EVENING):
+        wanted = [
+            b for b in booking_service.bookings_on(session, day, half) if b.rider_id == current_user.id
+        ]
+        if not wanted:
+            continue
+        plan = planning.current_plan(session, day, half)
+        stops = {}
+        if plan is not None:
+            for stop in session.scalars(
+                select(Stop)
+                .join(Stop.route)
+                .where(Stop.rider_id == current_user.id)
+                .where(Stop.route.has(plan_id=plan.id))
+            ):
+                stops[(stop.booking_id, stop.kind.value)] = stop
+        reasons = {u.booking_id: u.reason for u in plan.unassigned} if plan else {}
+        for booking in wanted:
+            pickup = stops.get((booking.id, "pickup"))
+            dropoff = stops.get((booking.id, "dropoff"))
+            if pickup is not None and dropoff is not None:
+                route = pickup.route
+                trips.append(
+                    {
+                        "booking_id": booking.id,
+                        "half": half.value,
+                        "date": day.isoformat(),
+                        "pickup": {"place": serialize.place_json(pickup.place), "time": format_hms(pickup.start_s)},
+                        "dropoff": {"place": serialize.place_json(dropoff.place), "time": format_hms(dropoff.start_s)},
+                        "vehicle": {"name": route.vehicle.name},
+                        "driver": {"name": route.driver.first_name if route.driver else None},
+                        "status": pickup.status.value,
+                    }
+                )
+            else:
+                trips.append(
+                    {
+                        "booking_id": booking.id,
+                        "half": half.value,
+                        "date": day.isoformat(),
+                        "status": "unassigned" if booking.id in reasons else "unplanned",
+                        "reason": reasons.get(booking.id),
+                        "from": serialize.place_json(booking.from_place),
+                        "to": serialize.place_json(booking.to_place),
+                    }
+                )
+    return jsonify(date=day.isoformat(), trips=trips)
+
+
+@api.get("/bookings/<int:booking_id>")
+@roles_required(Role.RIDER.value, Role.DISPATCHER.value)
+def booking_show(booking_id: int) -> Any:
+    booking: Booking = booking_service.booking_for(db(), booking_id, actor())
+    return jsonify(booking=serialize.booking_json(booking))

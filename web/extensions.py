@@ -1,0 +1,9 @@
+"""Extensions, created unbound here and bound to the app in the factory."""
+
+from flask_login import LoginManager
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+socketio = SocketIO()
+login_manager = LoginManager()
+csrf = CSRFProtect()
