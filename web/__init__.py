@@ -14,6 +14,11 @@ from dispatch.models import Person
 from dispatch.settings import Settings, load_config_mapping
 from web.database import init_database, session_factory
 from web.extensions import csrf, login_manager, socketio
+
+# Imported before any init_app: Flask-SocketIO keeps handlers declared while it has
+# no server and binds them to every app; a handler declared later would bind to
+# the first app's server only, leaving the next app's connections unauthenticated.
+from web import socket_events  # noqa: E402
 from web.users import LoggedIn
 
 
@@ -51,8 +56,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         message_queue=redis_url,
         cors_allowed_origins=app.config.get("CORS_ALLOWED_ORIGINS") or None,
     )
-    from web import socket_events
-
     publisher: EventPublisher = app.config.get("EVENT_PUBLISHER") or socket_events.SocketIOPublisher(socketio)
     app.extensions["carpool.publisher"] = publisher
     settings = Settings.from_mapping(app.config)
