@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_login import current_user
-from flask_socketio import SocketIO, join_room
+from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
 from dispatch.events import BOARD_ROOM, driver_room, rider_room
 from dispatch.models import Role
