@@ -71,7 +71,9 @@ class TimeKind(str, enum.Enum):
 
 
 class PlanStatus(str, enum.Enum):
+    DRAFT = "draft"  # made by the solver, not yet shown to drivers
     PUBLISHED = "published"  # the plan in force for its date and half-day
+    DISCARDED = "discarded"  # a draft the dispatcher threw away
     SUPERSEDED = "superseded"  # replaced by a newer plan
 
 
@@ -127,6 +129,8 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of every login session; bumping it logs the person out everywhere.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
     @property
@@ -172,6 +176,12 @@ class Vehicle(Base):
     )
     base_place_id: Mapped[int] = mapped_column(ForeignKey("place.id"))
     in_service: Mapped[bool] = mapped_column(default=True)
+    # Why a car is off the road ("broke down", "no driver today"), while it is.
+    out_of_service_reason: Mapped[str | None] = mapped_column(String(200))
+    # The last position the driver's phone shared, if any.
+    last_lat: Mapped[float | None] = mapped_column(Float)
+    last_lon: Mapped[float | None] = mapped_column(Float)
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     driver: Mapped[Person | None] = relationship()
     base: Mapped[Place] = relationship()
@@ -265,8 +275,9 @@ class Route(Base):
     driver_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
-    start_lat: Mapped[float] = mapped_column(Float)
-    start_lon: Mapped[float] = mapped_column(Float)
+    # The start is often the driver's home: old plans forget it (see privacy purge).
+    start_lat: Mapped[float | None] = mapped_column(Float)
+    start_lon: Mapped[float | None] = mapped_column(Float)
     start_s: Mapped[int] = mapped_column(Integer)
     end_lat: Mapped[float | None] = mapped_column(Float)
     end_lon: Mapped[float | None] = mapped_column(Float)
@@ -304,7 +315,8 @@ class Stop(Base):
     rider_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
-    place_id: Mapped[int] = mapped_column(ForeignKey("place.id"))
+    # Null once a home is forgotten (old plans, deleted riders); stations stay.
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
     arrive_s: Mapped[int] = mapped_column(Integer)
     start_s: Mapped[int] = mapped_column(Integer)
     depart_s: Mapped[int] = mapped_column(Integer)
@@ -316,7 +328,7 @@ class Stop(Base):
 
     route: Mapped[Route] = relationship(back_populates="stops")
     rider: Mapped[Person | None] = relationship()
-    place: Mapped[Place] = relationship()
+    place: Mapped[Place | None] = relationship()
 
 
 class UnassignedRide(Base):
@@ -369,3 +381,31 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(40), index=True)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id", ondelete="SET NULL"))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEntry(Base):
+    """Who viewed or changed whose personal data, and when. Never updated."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))  # "view", "change", "delete", "purge"
+    # Whose data; kept as a plain number so the entry outlives the person.
+    subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    what: Mapped[str] = mapped_column(String(200))
+
+
+class Invite(Base):
+    """An admin's invitation for a new dispatcher (or driver): a one-time link."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -35,7 +35,7 @@ def stop_json(stop: Stop, *, first_name_only: bool = False) -> dict[str, Any]:
         "id": stop.id,
         "seq": stop.seq,
         "kind": stop.kind.value,
-        "place": place_json(stop.place),
+        "place": place_json(stop.place) if stop.place else None,
         "rider": person_json(stop.rider, first_name_only=first_name_only),
         "booking_id": stop.booking_id,
         "arrive": format_hms(stop.arrive_s),
@@ -72,7 +72,9 @@ def route_json(route: Route, index: int, *, first_name_only: bool = False) -> di
         },
         "driver": person_json(route.driver),
         "color": ROUTE_COLOURS[index % len(ROUTE_COLOURS)],
-        "start": {"lat": route.start_lat, "lon": route.start_lon, "time": format_hms(route.start_s)},
+        "start": {"lat": route.start_lat, "lon": route.start_lon, "time": format_hms(route.start_s)}
+        if route.start_lat is not None
+        else None,
         "end": end,
         "finish": format_hms(route.end_s),
         "drive_s": route.drive_s,

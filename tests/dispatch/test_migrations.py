@@ -68,3 +68,20 @@ def test_sqlite_runs_with_foreign_keys_wal_and_busy_timeout(database_url: str) -
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
     engine.dispose()
+
+
+def test_plan_statuses_are_checked_after_every_migration(any_database_url: str) -> None:
+    from sqlalchemy import text
+
+    upgrade(any_database_url)
+    engine = make_engine(any_database_url)
+    insert = (
+        "INSERT INTO plan (service_date, half, status, requests, served, drive_s, distance_m,"
+        " solve_s, created_at) VALUES ('2026-12-04', 'morning', :status, 0, 0, 0, 0, 0,"
+        " '2026-12-01 00:00:00')"
+    )
+    with engine.begin() as conn:
+        conn.execute(text(insert), {"status": "draft"})
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text(insert), {"status": "imaginary"})
+    engine.dispose()
