@@ -19,7 +19,7 @@ from web.extensions import csrf, login_manager, socketio
 # no server and binds them to every app; a handler declared later would bind to
 # the first app's server only, leaving the next app's connections unauthenticated.
 from web import socket_events  # noqa: E402
-from web.users import LoggedIn
+from web.users import LoggedIn, init_access
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_database(app)
 
     login_manager.init_app(app)
+    init_access(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
@@ -74,6 +75,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in (pages, auth, board, driver, rider, api):
         app.register_blueprint(blueprint)
+    from web.apispec import spec
+
+    spec.register(app)
 
     @app.errorhandler(CSRFError)
     def on_csrf_error(exc: CSRFError) -> Any:
@@ -98,10 +102,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> LoggedIn | None:
+    person_id, _, version = user_id.partition(":")
+    if not person_id.isdigit() or not version.isdigit():
+        return None
     # Its own short session: Socket.IO handlers run no teardown to close one.
     with session_factory()() as session:
-        person = session.get(Person, int(user_id))
-        if person is None or not person.active:
+        person = session.get(Person, int(person_id))
+        if person is None or not person.active or person.session_version != int(version):
             return None
         return LoggedIn.of(person)
 

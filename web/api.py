@@ -22,8 +22,9 @@ from routing.clock import format_hms, parse_time
 from web import serialize
 from web.database import db
 from web.days import default_day, parse_date
+from web.apispec import responses, spec
 from web.extensions import csrf
-from web.users import STAFF, LoggedIn, roles_required
+from web.users import STAFF, LoggedIn, public, roles_required
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -57,13 +58,6 @@ def on_validation_error(exc: ValidationError) -> Response:
     return error_response(422, "invalid input", fields)
 
 
-def body_as(model: type[BaseModel]) -> Any:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput({"body": "must be a JSON object"})
-    return model.model_validate(data)
-
-
 def actor() -> Person:
     person = db().get(Person, current_user.id)
     if person is None:
@@ -81,18 +75,19 @@ def _time_s(text: str, field: str) -> int:
     return seconds
 
 
-def _query_date(name: str = "date") -> dt.date | None:
-    text = request.args.get(name)
-    return parse_date(text, name) if text else None
-
-
-def _query_half() -> Half | None:
-    text = request.args.get("half")
-    return planning.parse_half(text) if text else None
-
-
 def publish(notices: PendingNotices) -> None:
     notices.send(current_app.extensions["carpool.publisher"])
+
+
+class DayQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date | None = None
+    half: Literal["morning", "evening"] | None = None
+
+
+class PlaceQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    q: str | None = Field(default=None, max_length=100)
 
 
 # -- session ------------------------------------------------------------------------------
@@ -105,10 +100,12 @@ class LoginBody(BaseModel):
 
 
 @api.post("/session")
+@spec.validate(json=LoginBody, resp=responses(401, 422), tags=["session"])
+@public
 @csrf.exempt  # nobody is logged in yet, so there is no session to forge a request for
 def session_create() -> Any:
     """Log in with a username and password; sets the session cookie."""
-    body = body_as(LoginBody)
+    body: LoginBody = request.context.json  # type: ignore[attr-defined]
     person = authenticate(db(), body.username, body.password)
     if person is None:
         return error_response(401, "wrong username or password")
@@ -117,12 +114,15 @@ def session_create() -> Any:
 
 
 @api.get("/session")
+@spec.validate(resp=responses(401), tags=["session"])
 @roles_required(*[r.value for r in Role])
 def session_show() -> Any:
     return jsonify(user=serialize.user_json(actor()), csrf_token=generate_csrf())
 
 
 @api.delete("/session")
+@spec.validate(resp=responses(), tags=["session"])
+@public
 def session_delete() -> Any:
     logout_user()
     return jsonify(ok=True)
@@ -132,11 +132,13 @@ def session_delete() -> Any:
 
 
 @api.get("/board")
+@spec.validate(query=DayQuery, resp=responses(401, 403, 422), tags=["dispatcher"])
 @roles_required(Role.DISPATCHER.value)
 def board() -> Any:
     """Everything the board shows for a date and half-day."""
     session = db()
-    day, half = default_day(session, _query_date(), _query_half())
+    query: DayQuery = request.context.query  # type: ignore[attr-defined]
+    day, half = default_day(session, query.date, query.half and Half(query.half))
     plan = planning.current_plan(session, day, half)
     routes: list[dict[str, Any]] = []
     unassigned: list[dict[str, Any]] = []
@@ -183,10 +185,11 @@ class PlanBody(BaseModel):
 
 
 @api.post("/plans")
+@spec.validate(json=PlanBody, resp=responses(401, 403, 409, 422, ok_code=202), tags=["dispatcher"])
 @roles_required(Role.DISPATCHER.value)
 def plan_create() -> Any:
     """Start planning a date and half-day in the background; progress comes over Socket.IO."""
-    body = body_as(PlanBody)
+    body: PlanBody = request.context.json  # type: ignore[attr-defined]
     session = db()
     running = session.scalar(
         select(Job).where(Job.kind == "plan").where(Job.status.in_(["queued", "running"]))
@@ -205,6 +208,7 @@ def plan_create() -> Any:
 
 
 @api.get("/jobs/<int:job_id>")
+@spec.validate(resp=responses(401, 403, 404), tags=["dispatcher"])
 @roles_required(Role.DISPATCHER.value)
 def job_show(job_id: int) -> Any:
     job = db().get(Job, job_id)
@@ -217,11 +221,13 @@ def job_show(job_id: int) -> Any:
 
 
 @api.get("/driver/route")
+@spec.validate(query=DayQuery, resp=responses(401, 403, 422), tags=["driver"])
 @roles_required(Role.DRIVER.value)
 def driver_route() -> Any:
     """The driver's own route; riders by first name only."""
     session = db()
-    day, half = default_day(session, _query_date(), _query_half(), driver_id=current_user.id)
+    query: DayQuery = request.context.query  # type: ignore[attr-defined]
+    day, half = default_day(session, query.date, query.half and Half(query.half), driver_id=current_user.id)
     plan = planning.current_plan(session, day, half)
     route_data = None
     if plan is not None:
@@ -237,9 +243,10 @@ class StopStatusBody(BaseModel):
 
 
 @api.post("/stops/<int:stop_id>/status")
+@spec.validate(json=StopStatusBody, resp=responses(401, 403, 404, 422), tags=["driver"])
 @roles_required(Role.DRIVER.value, Role.DISPATCHER.value)
 def stop_status(stop_id: int) -> Any:
-    body = body_as(StopStatusBody)
+    body: StopStatusBody = request.context.json  # type: ignore[attr-defined]
     session = db()
     person = actor()
     stop = operations.stop_for(session, stop_id, person)
@@ -254,10 +261,11 @@ def stop_status(stop_id: int) -> Any:
 
 
 @api.get("/places")
+@spec.validate(query=PlaceQuery, resp=responses(401), tags=["places"])
 @roles_required(*[r.value for r in Role])
 def places() -> Any:
     """Stations and known places matching ?q=; homes only to their owner."""
-    text = (request.args.get("q") or "").strip()
+    text = (request.context.query.q or "").strip()  # type: ignore[attr-defined]
     query = select(Place).where(
         or_(Place.kind != PlaceKind.HOME, Place.owner_id == current_user.id)
     )
@@ -286,6 +294,7 @@ class BookingBody(BaseModel):
 
 
 @api.get("/rider/bookings")
+@spec.validate(resp=responses(401, 403), tags=["rider"])
 @roles_required(Role.RIDER.value)
 def rider_bookings() -> Any:
     bookings = booking_service.rider_bookings(db(), current_user.id, dt.date.today())
@@ -293,10 +302,11 @@ def rider_bookings() -> Any:
 
 
 @api.post("/rider/bookings")
+@spec.validate(json=BookingBody, resp=responses(401, 403, 422, ok_code=201), tags=["rider"])
 @roles_required(Role.RIDER.value, Role.DISPATCHER.value)
 def rider_booking_create() -> Any:
     """Add a regular booking: a rider for themselves, a dispatcher for any rider."""
-    body = body_as(BookingBody)
+    body: BookingBody = request.context.json  # type: ignore[attr-defined]
     if current_user.role in STAFF:
         if body.rider_id is None:
             raise InvalidInput({"rider_id": "say which rider this booking is for"})
@@ -332,9 +342,10 @@ class SkipBody(BaseModel):
 
 
 @api.post("/rider/bookings/<int:booking_id>/skips")
+@spec.validate(json=SkipBody, resp=responses(401, 403, 404, 422), tags=["rider"])
 @roles_required(Role.RIDER.value, Role.DISPATCHER.value)
 def booking_skip(booking_id: int) -> Any:
-    body = body_as(SkipBody)
+    body: SkipBody = request.context.json  # type: ignore[attr-defined]
     session = db()
     booking = booking_service.booking_for(session, booking_id, actor())
     booking_service.skip_day(session, booking, body.date)
@@ -343,6 +354,7 @@ def booking_skip(booking_id: int) -> Any:
 
 
 @api.delete("/rider/bookings/<int:booking_id>/skips/<day>")
+@spec.validate(resp=responses(401, 403, 404, 422), tags=["rider"])
 @roles_required(Role.RIDER.value, Role.DISPATCHER.value)
 def booking_unskip(booking_id: int, day: str) -> Any:
     session = db()
@@ -353,6 +365,7 @@ def booking_unskip(booking_id: int, day: str) -> Any:
 
 
 @api.delete("/rider/bookings/<int:booking_id>")
+@spec.validate(resp=responses(401, 403, 404), tags=["rider"])
 @roles_required(Role.RIDER.value, Role.DISPATCHER.value)
 def booking_end(booking_id: int) -> Any:
     session = db()
@@ -363,11 +376,13 @@ def booking_end(booking_id: int) -> Any:
 
 
 @api.get("/rider/trips")
+@spec.validate(query=DayQuery, resp=responses(401, 403, 422), tags=["rider"])
 @roles_required(Role.RIDER.value)
 def rider_trips() -> Any:
     """When and where the rider's car comes on a date (default: the next planned day)."""
     session = db()
-    day, _half = default_day(session, _query_date(), None)
+    query: DayQuery = request.context.query  # type: ignore[attr-defined]
+    day, _half = default_day(session, query.date, None)
     trips: list[dict[str, Any]] = []
     for half in (Half.MORNING, Half.EVENING):
         wanted = [
@@ -419,6 +434,7 @@ def rider_trips() -> Any:
 
 
 @api.get("/bookings/<int:booking_id>")
+@spec.validate(resp=responses(401, 403, 404), tags=["rider"])
 @roles_required(Role.RIDER.value, Role.DISPATCHER.value)
 def booking_show(booking_id: int) -> Any:
     booking: Booking = booking_service.booking_for(db(), booking_id, actor())

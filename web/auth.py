@@ -10,7 +10,7 @@ from flask_login import current_user, login_user, logout_user
 
 from dispatch.services.accounts import authenticate
 from web.database import db
-from web.users import LoggedIn
+from web.users import LoggedIn, public
 
 auth = Blueprint("auth", __name__)
 
@@ -26,6 +26,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @auth.route("/login", methods=["GET", "POST"])
+@public
 def login() -> Any:
     """The login form."""
     next_url = _safe_next(request.values.get("next"))
@@ -45,6 +46,7 @@ def login() -> Any:
 
 
 @auth.post("/logout")
+@public
 def logout() -> Any:
     logout_user()
     return redirect(url_for("auth.login"))

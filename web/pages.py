@@ -17,7 +17,7 @@ from dispatch.errors import InvalidInput
 from dispatch.models import Half, Role
 from web.database import db
 from web.days import default_day, parse_date
-from web.users import roles_required
+from web.users import public, roles_required
 
 pages = Blueprint("pages", __name__)
 board = Blueprint("board", __name__)
@@ -38,6 +38,7 @@ def _asked_day() -> tuple[dt.date | None, Half | None]:
 
 
 @pages.get("/")
+@public
 def home() -> Any:
     """Send each user to their own page."""
     if not current_user.is_authenticated:
@@ -50,6 +51,7 @@ def home() -> Any:
 
 
 @pages.get("/healthz")
+@public
 def healthz() -> Any:
     """Liveness and database reachability, for monitors."""
     try:
@@ -87,9 +89,9 @@ def route() -> Any:
     return render_template("driver.html", date=day.isoformat(), half=half.value)
 
 
-@rider.get("/rider")
+@rider.get("/rider", endpoint="home")
 @roles_required(Role.RIDER.value)
-def home() -> Any:
+def rider_home() -> Any:
     """The rider's rides and bookings."""
     day, _half = default_day(db(), *_asked_day())
     return render_template("rider.html", date=day.isoformat())
