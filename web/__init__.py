@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
+
+from dispatch.errors import DispatchError
 
 from dispatch.events import EventPublisher
 from dispatch.jobs import JobRunner, LocalProcessRunner
 from dispatch.models import Person
 from dispatch.settings import Settings, load_config_mapping
 from web.database import init_database, session_factory
-from web.extensions import csrf, login_manager, socketio
+from web.extensions import csrf, limiter, login_manager, socketio
 
 # Imported before any init_app: Flask-SocketIO keeps handlers declared while it has
 # no server and binds them to every app; a handler declared later would bind to
@@ -40,8 +44,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
     )
-    app.config.setdefault("SESSION_COOKIE_SECURE", False)
 
+    # The clock is a seam: tests (and demos, with CLOCK_AT) stand on a chosen
+    # day and hour, and time runs on from there.
+    if app.config.get("CLOCK_AT") and "CLOCK" not in app.config:
+        offset = dt.datetime.fromisoformat(app.config["CLOCK_AT"]) - dt.datetime.now()
+        app.config["CLOCK"] = lambda: dt.datetime.now() + offset
+    app.config.setdefault("CLOCK", dt.datetime.now)
     init_database(app)
 
     login_manager.init_app(app)
@@ -49,6 +58,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    # Several workers must count login attempts together: Redis when configured.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
 
     redis_url = app.config.get("REDIS_URL") or None
     socketio.init_app(
@@ -69,21 +82,34 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["carpool.jobs"] = runner
 
-    from web.api import api
+    from web.api import api, on_domain_error, on_validation_error
+    from web.api_accounts import accounts_api
     from web.auth import auth
     from web.pages import board, driver, pages, rider
 
-    for blueprint in (pages, auth, board, driver, rider, api):
+    for blueprint in (pages, auth, board, driver, rider, api, accounts_api):
         app.register_blueprint(blueprint)
+    app.register_blueprint(__import__("web.api_dispatch").api_dispatch.dispatch_api)  # issue 5
     from web.apispec import spec
 
     spec.register(app)
+
+    # Domain errors and bad input read the same from every API blueprint.
+    app.register_error_handler(DispatchError, on_domain_error)
+    app.register_error_handler(ValidationError, on_validation_error)
 
     @app.errorhandler(CSRFError)
     def on_csrf_error(exc: CSRFError) -> Any:
         if request.path.startswith("/api/"):
             return jsonify(error="missing or bad CSRF token: reload the page and try again"), 400
         return exc
+
+    @app.errorhandler(429)
+    def on_too_many(exc: Any) -> Any:
+        message = "too many attempts; wait a minute and try again"
+        if request.path.startswith("/api/"):
+            return jsonify(error=message), 429
+        return render_template("message.html", title="Too many attempts", message=message), 429
 
     @app.errorhandler(404)
     def on_not_found(exc: Any) -> Any:

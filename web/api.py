@@ -23,7 +23,8 @@ from web import serialize
 from web.database import db
 from web.days import default_day, parse_date
 from web.apispec import responses, spec
-from web.extensions import csrf
+from web.auth import login_limit
+from web.extensions import csrf, limiter
 from web.users import STAFF, LoggedIn, public, roles_required
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -102,6 +103,7 @@ class LoginBody(BaseModel):
 @api.post("/session")
 @spec.validate(json=LoginBody, resp=responses(401, 422), tags=["session"])
 @public
+@limiter.limit(login_limit)
 @csrf.exempt  # nobody is logged in yet, so there is no session to forge a request for
 def session_create() -> Any:
     """Log in with a username and password; sets the session cookie."""
@@ -138,7 +140,7 @@ def board() -> Any:
     """Everything the board shows for a date and half-day."""
     session = db()
     query: DayQuery = request.context.query  # type: ignore[attr-defined]
-    day, half = default_day(session, query.date, query.half and Half(query.half))
+    day, half = default_day(session, query.date, query.half and Half(query.half), now=current_app.config["CLOCK"]())
     plan = planning.current_plan(session, day, half)
     routes: list[dict[str, Any]] = []
     unassigned: list[dict[str, Any]] = []
@@ -227,14 +229,26 @@ def driver_route() -> Any:
     """The driver's own route; riders by first name only."""
     session = db()
     query: DayQuery = request.context.query  # type: ignore[attr-defined]
-    day, half = default_day(session, query.date, query.half and Half(query.half), driver_id=current_user.id)
+    day, half = default_day(session, query.date, query.half and Half(query.half), driver_id=current_user.id, now=current_app.config["CLOCK"]())
     plan = planning.current_plan(session, day, half)
     route_data = None
     if plan is not None:
         for i, route in enumerate(planning.plan_routes(session, plan)):
             if route.driver_id == current_user.id:
-                route_data = serialize.route_json(route, i, first_name_only=True)
+                reveal = riders_revealed(day, route.start_s, route.end_s)
+                route_data = serialize.route_json(route, i, first_name_only=True, reveal=reveal)
     return jsonify(date=day.isoformat(), half=half.value, route=route_data)
+
+
+def riders_revealed(day: dt.date, start_s: int, end_s: int, now: dt.datetime | None = None) -> bool:
+    """Whether a driver may see who they carry and from which homes: only on the
+    day, from DRIVER_REVEAL_LEAD_S before the route starts until 30 minutes after it ends."""
+    now = now or current_app.config["CLOCK"]()
+    if now.date() != day:
+        return False
+    lead = int(current_app.config.get("DRIVER_REVEAL_LEAD_S", 3600))
+    seconds = now.hour * 3600 + now.minute * 60 + now.second
+    return start_s - lead <= seconds <= end_s + 1800
 
 
 class StopStatusBody(BaseModel):
@@ -382,7 +396,7 @@ def rider_trips() -> Any:
     """When and where the rider's car comes on a date (default: the next planned day)."""
     session = db()
     query: DayQuery = request.context.query  # type: ignore[attr-defined]
-    day, _half = default_day(session, query.date, None)
+    day, _half = default_day(session, query.date, None, now=current_app.config["CLOCK"]())
     trips: list[dict[str, Any]] = []
     for half in (Half.MORNING, Half.EVENING):
         wanted = [

@@ -8,8 +8,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
-from dispatch.services.accounts import authenticate
+from dispatch.errors import Conflict, InvalidInput, NotFound
+from dispatch.services import privacy
+from dispatch.services.accounts import accept_invite as accept, authenticate, find_invite
 from web.database import db
+from web.extensions import limiter
 from web.users import LoggedIn, public
 
 auth = Blueprint("auth", __name__)
@@ -25,8 +28,15 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def login_limit() -> str:
+    from flask import current_app
+
+    return str(current_app.config.get("LOGIN_RATE_LIMIT") or "20 per minute")
+
+
 @auth.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     """The login form."""
     next_url = _safe_next(request.values.get("next"))
@@ -50,3 +60,35 @@ def login() -> Any:
 def logout() -> Any:
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@auth.route("/invite/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(login_limit, methods=["POST"])
+def accept_invite(token: str) -> Any:
+    """The page an invitation link opens: choose a user name and password."""
+    session = db()
+    try:
+        invite = find_invite(session, token)
+    except NotFound as exc:
+        return render_template("message.html", title="Invitation not valid", message=str(exc)), 404
+    errors: dict[str, str] = {}
+    form = request.form
+    if request.method == "POST":
+        try:
+            person = accept(session, token, username=form.get("username", "").strip(),
+                            name=form.get("name", ""), password=form.get("password", ""))  # fmt: skip
+            privacy.audit(session, actor_id=person.id, action="change", subject_id=person.id,
+                          what=f"accepted an invitation as {person.role.value}")  # fmt: skip
+            session.commit()
+        except InvalidInput as exc:
+            session.rollback()
+            errors = exc.fields
+        except Conflict as exc:
+            session.rollback()
+            errors = {"username": str(exc)}
+        else:
+            login_user(LoggedIn.of(person))
+            return redirect(url_for("pages.home"))
+    return render_template("invite.html", role=invite.role.value, errors=errors,
+                           name=form.get("name"), username=form.get("username")), 422 if errors else 200  # fmt: skip

@@ -66,7 +66,7 @@ def healthz() -> Any:
 @roles_required(Role.DISPATCHER.value)
 def board_page() -> Any:
     """The dispatcher's board."""
-    day, half = default_day(db(), *_asked_day())
+    day, half = default_day(db(), *_asked_day(), now=current_app.config["CLOCK"]())
     config = current_app.config
     map_config = {
         "tile_url": config.get("MAP_TILE_URL") or None,
@@ -85,7 +85,7 @@ board.add_url_rule("/board", endpoint="board", view_func=board_page)
 @roles_required(Role.DRIVER.value)
 def route() -> Any:
     """The driver's route for the day, made for a phone."""
-    day, half = default_day(db(), *_asked_day(), driver_id=current_user.id)
+    day, half = default_day(db(), *_asked_day(), driver_id=current_user.id, now=current_app.config["CLOCK"]())
     return render_template("driver.html", date=day.isoformat(), half=half.value)
 
 
@@ -93,5 +93,5 @@ def route() -> Any:
 @roles_required(Role.RIDER.value)
 def rider_home() -> Any:
     """The rider's rides and bookings."""
-    day, _half = default_day(db(), *_asked_day())
+    day, _half = default_day(db(), *_asked_day(), now=current_app.config["CLOCK"]())
     return render_template("rider.html", date=day.isoformat())

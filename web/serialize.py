@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dispatch.models import Booking, Job, Person, Place, Plan, Route, Stop, Vehicle
+from dispatch.models import Booking, Job, Person, Place, PlaceKind, Plan, Route, Stop, Vehicle
 from routing.clock import format_hm, format_hms
 
 # Colours a dispatcher can tell apart on the map (Tableau 10, then darker variants).
@@ -30,13 +30,20 @@ def place_json(place: Place) -> dict[str, Any]:
     return {"id": place.id, "name": place.name, "kind": place.kind.value, "lat": place.lat, "lon": place.lon}
 
 
-def stop_json(stop: Stop, *, first_name_only: bool = False) -> dict[str, Any]:
+HIDDEN_HOME = {"id": None, "name": "A rider's home (shown on the day)", "kind": "home", "lat": None, "lon": None}
+
+
+def stop_json(stop: Stop, *, first_name_only: bool = False, reveal: bool = True) -> dict[str, Any]:
+    """A stop; with reveal=False (a driver, outside their route's hours) no rider and no home."""
+    place = place_json(stop.place) if stop.place else None
+    if not reveal and stop.place is not None and stop.place.kind == PlaceKind.HOME:
+        place = dict(HIDDEN_HOME)
     return {
         "id": stop.id,
         "seq": stop.seq,
         "kind": stop.kind.value,
-        "place": place_json(stop.place) if stop.place else None,
-        "rider": person_json(stop.rider, first_name_only=first_name_only),
+        "place": place,
+        "rider": person_json(stop.rider, first_name_only=first_name_only) if reveal else None,
         "booking_id": stop.booking_id,
         "arrive": format_hms(stop.arrive_s),
         "start": format_hms(stop.start_s),
@@ -57,7 +64,9 @@ def vehicle_json(vehicle: Vehicle) -> dict[str, Any]:
     }
 
 
-def route_json(route: Route, index: int, *, first_name_only: bool = False) -> dict[str, Any]:
+def route_json(
+    route: Route, index: int, *, first_name_only: bool = False, reveal: bool = True
+) -> dict[str, Any]:
     end = None
     if route.end_lat is not None and route.end_lon is not None:
         end = {"lat": route.end_lat, "lon": route.end_lon, "time": format_hms(route.end_s)}
@@ -79,7 +88,8 @@ def route_json(route: Route, index: int, *, first_name_only: bool = False) -> di
         "finish": format_hms(route.end_s),
         "drive_s": route.drive_s,
         "distance_m": route.distance_m,
-        "stops": [stop_json(s, first_name_only=first_name_only) for s in route.stops],
+        "stops": [stop_json(s, first_name_only=first_name_only, reveal=reveal) for s in route.stops],
+        "riders_shown": reveal,
     }
 
 

@@ -78,6 +78,11 @@ def _server_env() -> dict[str, str]:
         CARPOOL_REDIS_URL="",
         CARPOOL_SECRET_KEY="browser-tests-secret-key",
         CARPOOL_SOLVER_TIME_LIMIT_S=str(SOLVER_TIME_LIMIT_S),
+        # Every test context logs in from 127.0.0.1; the login limit is tested elsewhere.
+        CARPOOL_LOGIN_RATE_LIMIT="1000 per minute",
+        # The server stands on the planned morning, so drivers see their riders
+        # (names and homes are shown only on the day, while the route runs).
+        CARPOOL_CLOCK_AT=f"{dt.date.today() + dt.timedelta(days=1)}T06:30:00",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable
 
@@ -87,18 +88,42 @@ def test_bad_plan_request_names_the_fields(login: Callable[[str], ApiClient]) ->
     assert set(response.get_json()["fields"]) == {"date", "half"}
 
 
-def test_a_driver_sees_their_own_route_with_first_names_and_marks_stops(
-    login: Callable[[str], ApiClient],
+def _driver_routes(login: Callable[[str], ApiClient]) -> dict[str, dict | None]:
+    return {
+        username: login(username).get(f"/api/v1/driver/route?date={DAY}&half=morning").get_json()["route"]
+        for username in ("driver-1", "driver-2")
+    }
+
+
+def test_a_driver_sees_riders_and_homes_only_on_the_day_while_the_route_runs(
+    app: Flask, login: Callable[[str], ApiClient]
 ) -> None:
     _plan(login("dispatcher"))
-    routes = {}
-    for username in ("driver-1", "driver-2"):
-        routes[username] = login(username).get(f"/api/v1/driver/route?date={DAY}&half=morning").get_json()["route"]
+    app.config["CLOCK"] = lambda: dt.datetime.combine(SERVICE_DAY - dt.timedelta(days=1), dt.time(18, 0))
+    before = {u: r for u, r in _driver_routes(login).items() if r}
+    [route] = before.values()
+    assert route["riders_shown"] is False
+    assert all(s["rider"] is None for s in route["stops"])
+    homes = [s["place"] for s in route["stops"] if s["place"]["kind"] == "home"]
+    assert homes and all(h["lat"] is None and h["id"] is None for h in homes)
+
+    app.config["CLOCK"] = lambda: dt.datetime.combine(SERVICE_DAY, dt.time(7, 15))
+    during = {u: r for u, r in _driver_routes(login).items() if r}
+    [route] = during.values()
+    assert route["riders_shown"] is True
+    assert {s["rider"]["name"] for s in route["stops"]} == {"Mary", "Georgia", "Claudette"}
+    assert all(s["place"]["lat"] is not None for s in route["stops"])
+
+    app.config["CLOCK"] = lambda: dt.datetime.combine(SERVICE_DAY, dt.time(11, 0))
+    [route] = [r for r in _driver_routes(login).values() if r]
+    assert route["riders_shown"] is False
+
+
+def test_a_driver_marks_their_own_stops_and_no_one_elses(login: Callable[[str], ApiClient]) -> None:
+    _plan(login("dispatcher"))
+    routes = _driver_routes(login)
     mine_username, mine = next((u, r) for u, r in routes.items() if r)
     other_username = "driver-2" if mine_username == "driver-1" else "driver-1"
-    names = {s["rider"]["name"] for s in mine["stops"]}
-    assert names <= {"Mary", "Georgia", "Claudette"}
-
     me = login(mine_username)
     first = mine["stops"][0]
     response = me.post(f"/api/v1/stops/{first['id']}/status", json={"status": "picked_up"})

@@ -59,7 +59,10 @@
       dataset: { stopId: stop.id, kind: stop.kind, status: stop.status },
       "aria-label": "Stop " + stop.seq,
     });
-    const rider = stop.rider ? stop.rider.name : "";
+    // Outside the route's hours the server sends no rider and no home (privacy).
+    const rider = stop.rider ? stop.rider.name : "Rider (name shown on the day)";
+    const place = stop.place || { name: "Place not kept", lat: null, lon: null };
+    const canNavigate = place.lat !== null && place.lat !== undefined;
     card.append(
       el("div", { class: "stop-card-head" },
         el("span", { class: "stop-card-time" }, C.clock(stop.arrive)),
@@ -69,8 +72,8 @@
         el("span", { class: "badge stop-status", dataset: { status: stop.status } },
           C.STOP_STATUS[stop.status] || stop.status)),
       el("p", { class: "stop-card-rider" }, rider),
-      el("p", { class: "stop-card-place" }, stop.place.name),
-      navLinks(stop.place));
+      el("p", { class: "stop-card-place" }, place.name),
+      canNavigate ? navLinks(place) : "");
     const actions = el("div", { class: "stop-card-actions" });
     (ACTIONS[stop.kind] || []).forEach(([status, label, look]) => {
       actions.append(el("button", {
