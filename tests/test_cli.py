@@ -100,3 +100,11 @@ def test_solve_reads_the_json_format_and_writes_a_plan(runner: CliRunner, tmp_pa
     plan = json.loads(out.read_text())
     assert set(plan) >= {"routes", "unassigned", "summary"}
     assert plan["summary"]["requests"] == len(json.loads(problem.read_text())["requests"])
+
+
+def test_privacy_forget_homes_runs_on_an_empty_database(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/carpool.db"
+    runner.invoke(main, ["db", "upgrade", "--database", url])
+    result = runner.invoke(main, ["privacy", "forget-homes", "--days", "0", "--database", url])
+    assert result.exit_code == 0, result.output
+    assert "forgot 0 home stops" in result.output

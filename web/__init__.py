@@ -16,14 +16,14 @@ from dispatch.events import EventPublisher
 from dispatch.jobs import JobRunner, LocalProcessRunner
 from dispatch.models import Person
 from dispatch.settings import Settings, load_config_mapping
-from web.database import init_database, session_factory
+from web.database import db, init_database
 from web.extensions import csrf, limiter, login_manager, socketio
 
 # Imported before any init_app: Flask-SocketIO keeps handlers declared while it has
 # no server and binds them to every app; a handler declared later would bind to
 # the first app's server only, leaving the next app's connections unauthenticated.
 from web import socket_events  # noqa: E402
-from web.users import LoggedIn, init_access
+from web.users import LoggedIn, init_access, public
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -93,6 +93,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.apispec import spec
 
     spec.register(app)
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith("openapi_"):
+            public(view)  # the API's description is public; the API is not
 
     # Domain errors and bad input read the same from every API blueprint.
     app.register_error_handler(DispatchError, on_domain_error)
@@ -131,12 +134,13 @@ def load_user(user_id: str) -> LoggedIn | None:
     person_id, _, version = user_id.partition(":")
     if not person_id.isdigit() or not version.isdigit():
         return None
-    # Its own short session: Socket.IO handlers run no teardown to close one.
-    with session_factory()() as session:
-        person = session.get(Person, int(person_id))
-        if person is None or not person.active or person.session_version != int(version):
-            return None
-        return LoggedIn.of(person)
+    # The request's own session: on SQLite every transaction holds the write
+    # lock, so a second session in the same request would wait on the first.
+    # (Socket.IO handlers close it themselves: they run no teardown.)
+    person = db().get(Person, int(person_id))
+    if person is None or not person.active or person.session_version != int(version):
+        return None
+    return LoggedIn.of(person)
 
 
 @login_manager.unauthorized_handler

@@ -16,7 +16,7 @@ from dispatch.events import PendingNotices
 from dispatch.jobs import create_job
 from dispatch.models import Booking, Half, Job, Person, Place, PlaceKind, Role, Stop, Vehicle
 from dispatch.services import booking as booking_service
-from dispatch.services import operations, planning
+from dispatch.services import operations, planning, privacy
 from dispatch.services.accounts import authenticate
 from routing.clock import format_hms, parse_time
 from web import serialize
@@ -161,6 +161,8 @@ def board() -> Any:
                     "reason": left_out.reason,
                 }
             )
+    privacy.audit_view(session, actor_id=current_user.id, what=f"board {day} {half.value}: riders and places")
+    session.commit()
     vehicles = session.scalars(select(Vehicle).order_by(Vehicle.id))
     job = session.scalar(
         select(Job)
@@ -237,6 +239,10 @@ def driver_route() -> Any:
             if route.driver_id == current_user.id:
                 reveal = riders_revealed(day, route.start_s, route.end_s)
                 route_data = serialize.route_json(route, i, first_name_only=True, reveal=reveal)
+                if reveal:
+                    privacy.audit_view(session, actor_id=current_user.id,
+                                       what=f"own route {day} {half.value}: riders' first names and pick-ups")  # fmt: skip
+                    session.commit()
     return jsonify(date=day.isoformat(), half=half.value, route=route_data)
 
 
@@ -346,6 +352,8 @@ def rider_booking_create() -> Any:
             wheelchair=body.wheelchair,
         ),
     )
+    privacy.audit(session, actor_id=current_user.id, action="change", subject_id=rider_id,
+                  what=f"booking {booking.id} added")  # fmt: skip
     session.commit()
     return jsonify(booking=serialize.booking_json(booking)), 201
 
@@ -363,6 +371,8 @@ def booking_skip(booking_id: int) -> Any:
     session = db()
     booking = booking_service.booking_for(session, booking_id, actor())
     booking_service.skip_day(session, booking, body.date)
+    privacy.audit(session, actor_id=current_user.id, action="change", subject_id=booking.rider_id,
+                  what=f"booking {booking.id} skips {body.date}")  # fmt: skip
     session.commit()
     return jsonify(booking=serialize.booking_json(booking))
 
@@ -385,6 +395,8 @@ def booking_end(booking_id: int) -> Any:
     session = db()
     booking = booking_service.booking_for(session, booking_id, actor())
     booking_service.end_booking(session, booking, dt.date.today() - dt.timedelta(days=1))
+    privacy.audit(session, actor_id=current_user.id, action="change", subject_id=booking.rider_id,
+                  what=f"booking {booking_id} ended")  # fmt: skip
     session.commit()
     return jsonify(ok=True)
 
@@ -451,5 +463,9 @@ def rider_trips() -> Any:
 @spec.validate(resp=responses(401, 403, 404), tags=["rider"])
 @roles_required(Role.RIDER.value, Role.DISPATCHER.value)
 def booking_show(booking_id: int) -> Any:
-    booking: Booking = booking_service.booking_for(db(), booking_id, actor())
+    session = db()
+    booking: Booking = booking_service.booking_for(session, booking_id, actor())
+    if booking.rider_id != current_user.id:
+        privacy.audit_view(session, actor_id=current_user.id, subject_id=booking.rider_id, what=f"booking {booking.id}")
+        session.commit()
     return jsonify(booking=serialize.booking_json(booking))

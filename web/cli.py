@@ -162,6 +162,38 @@ def user_add(
     click.echo(f"added {role} {username}")
 
 
+# -- privacy ------------------------------------------------------------------------------
+
+
+@main.group("privacy")
+def privacy_group() -> None:
+    """Personal data housekeeping."""
+
+
+def _forget_homes(database_url: str, days: int) -> tuple[int, int]:
+    from dispatch.db import make_engine, make_session_factory, unit_of_work
+    from dispatch.services.privacy import forget_old_homes
+
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            counts = forget_old_homes(session, dt.date.today() - dt.timedelta(days=days))
+    finally:
+        engine.dispose()
+    return counts.stops, counts.routes
+
+
+@privacy_group.command("forget-homes")
+@click.option("--days", type=click.IntRange(min=0), help="Keep homes this many days (default: FORGET_HOMES_AFTER_DAYS).")
+@click.option("--database", "database_url", help="Database URL (default: DATABASE_URL from config).")
+def forget_homes_command(days: int | None, database_url: str | None) -> None:
+    """Remove home coordinates from plans older than the retention period (stations stay)."""
+    values = load_config_mapping()
+    days = int(values.get("FORGET_HOMES_AFTER_DAYS", 14)) if days is None else days
+    stops, routes = _forget_homes(_settings(database_url).DATABASE_URL, days)
+    click.echo(f"forgot {stops} home stops and {routes} home starts in plans older than {days} days")
+
+
 # -- serving ------------------------------------------------------------------------------
 
 
@@ -184,6 +216,8 @@ def serve_command(host: str | None, port: int | None, database_url: str | None) 
 
     settings = _settings(database_url)
     upgrade(settings.DATABASE_URL)
+    # Each start is a chance to forget what is no longer needed.
+    _forget_homes(settings.DATABASE_URL, int(load_config_mapping().get("FORGET_HOMES_AFTER_DAYS", 14)))
     app = create_app({"DATABASE_URL": settings.DATABASE_URL})
     host = host or settings.HOST
     port = port or settings.PORT

@@ -10,6 +10,7 @@ from flask_socketio import ConnectionRefusedError, SocketIO, join_room
 
 from dispatch.events import BOARD_ROOM, driver_room, rider_room
 from dispatch.models import Role
+from web.database import close_db
 from web.extensions import socketio
 
 
@@ -41,7 +42,10 @@ def rooms_for(role: str, person_id: int) -> list[str]:
 @socketio.on("connect")
 def on_connect(auth: Any = None) -> None:
     """Refuse anyone not logged in; put the rest in their rooms."""
-    if not current_user.is_authenticated:
-        raise ConnectionRefusedError("log in first")
-    for room in rooms_for(current_user.role, current_user.id):
-        join_room(room)
+    try:
+        if not current_user.is_authenticated:
+            raise ConnectionRefusedError("log in first")
+        for room in rooms_for(current_user.role, current_user.id):
+            join_room(room)
+    finally:
+        close_db()  # Socket.IO handlers run no teardown

@@ -34,6 +34,23 @@ def audit(session: Session, *, actor_id: int | None, action: str, what: str, sub
     session.add(AuditEntry(actor_id=actor_id, action=action, subject_id=subject_id, what=what[:200]))
 
 
+VIEW_LOG_WINDOW = dt.timedelta(minutes=15)
+
+
+def audit_view(session: Session, *, actor_id: int, what: str, subject_id: int | None = None) -> None:
+    """Log a look at personal data, once per actor and subject per 15 minutes
+    (a live board re-reads after every change; one entry says enough)."""
+    since = dt.datetime.now(dt.UTC).replace(tzinfo=None) - VIEW_LOG_WINDOW
+    recent = session.scalar(
+        select(AuditEntry.id)
+        .where(AuditEntry.actor_id == actor_id, AuditEntry.action == "view", AuditEntry.what == what[:200])
+        .where(AuditEntry.at >= since)
+        .limit(1)
+    )
+    if recent is None:
+        audit(session, actor_id=actor_id, action="view", what=what, subject_id=subject_id)
+
+
 @dataclass(frozen=True)
 class PurgeCounts:
     routes: int
