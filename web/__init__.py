@@ -93,6 +93,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.apispec import spec
 
     spec.register(app)
+    from web.apispec import openapi_document
+
+    app.add_url_rule("/api/v1/openapi.json", "openapi", public(openapi_document))
     for endpoint, view in app.view_functions.items():
         if endpoint.startswith("openapi_"):
             public(view)  # the API's description is public; the API is not

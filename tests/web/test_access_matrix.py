@@ -57,7 +57,8 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("DELETE", "accounts_api.me_delete"): {RIDER},
     ("DELETE", "accounts_api.sessions_delete"): LOGGED_IN,
     ("GET", "accounts_api.audit_list"): {ADMIN},
-    ("GET", "openapi_api/v1"): EVERYONE,
+    ("GET", "openapi"): EVERYONE,
+    ("GET", "openapi_apidoc"): EVERYONE,
 }
 # The live board's own endpoints (web/api_dispatch.py): dispatchers and admins only.
 DISPATCH_ENDPOINTS = [
