@@ -82,7 +82,8 @@ def _server_env() -> dict[str, str]:
         CARPOOL_LOGIN_RATE_LIMIT="1000 per minute",
         # The server stands on the planned morning, so drivers see their riders
         # (names and homes are shown only on the day, while the route runs).
-        CARPOOL_CLOCK_AT=f"{dt.date.today() + dt.timedelta(days=1)}T06:30:00",
+        CARPOOL_CLOCK_AT=f"{dt.date.today() + dt.timedelta(days=1)}T07:00:00",
+        CARPOOL_DRIVER_REVEAL_LEAD_S="7200",
         PYTHONUNBUFFERED="1",
     )
     return env
@@ -126,6 +127,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, service_day: str) -> Iter
     """The Montgomery demo, planned for tomorrow, served on a free local port."""
     workdir = tmp_path_factory.mktemp("carpool-browser")
     database = f"sqlite:///{workdir / 'demo.db'}"
+    _DEMO_FILES["database"] = workdir / "demo.db"
     carpool = _carpool_command()
     env = _server_env()
 
@@ -157,6 +159,15 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, service_day: str) -> Iter
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+_DEMO_FILES: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session")
+def demo_database(base_url: str) -> Path:
+    """The served demo's SQLite file, for tests that set up data the UI cannot."""
+    return _DEMO_FILES["database"]
 
 
 @pytest.fixture(scope="session")
