@@ -7,6 +7,8 @@ import secrets
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 
@@ -26,6 +28,11 @@ from web import socket_events  # noqa: E402
 from web.users import LoggedIn, init_access, public
 
 
+class SecureWhenHttpsSessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from config.toml and CARPOOL_* variables (or `test_config` on top)."""
     app = Flask(__name__)
@@ -36,6 +43,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # No key configured: a random one per run keeps sessions safe, at the
         # cost of logging everyone out when the server restarts.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+    # Session cookies are Secure whenever the request came over HTTPS, and
+    # always when SESSION_COOKIE_SECURE is set; a laptop demo on plain http
+    # (or a church-hall LAN) still works.
+    app.session_interface = SecureWhenHttpsSessionInterface()
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind nginx: believe its X-Forwarded-Proto/-For, so HTTPS and
+        # client addresses (for login limits) are seen as they really are.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

@@ -136,3 +136,12 @@ def test_looking_at_the_board_is_audited(app: Flask, login: Callable[[str], ApiC
     entries = login("admin").get("/api/v1/audit").get_json()["entries"]
     assert any(e["action"] == "view" and e["actor_id"] == people["dispatcher"] for e in entries)
     assert login("dispatcher").get("/api/v1/audit").status_code == 403
+
+
+def test_session_cookie_is_secure_over_https(app: Flask) -> None:
+    client = app.test_client()
+    response = client.post("/api/v1/session", json={"username": "rider-1", "password": PASSWORD},
+                           base_url="https://carpool.example")  # fmt: skip
+    assert "Secure" in response.headers["Set-Cookie"]
+    plain = app.test_client().post("/api/v1/session", json={"username": "rider-1", "password": PASSWORD})
+    assert "Secure" not in plain.headers["Set-Cookie"]
