@@ -6,7 +6,7 @@ The only package that imports OR-Tools; it knows nothing of Flask, the database 
 
 from routing.check import PlanViolation, check_plan
 from routing.formats import plan_from_json, plan_to_json, problem_from_json, problem_to_json
-from routing.plan import Plan, Route, Stop, Summary, Unassigned
+from routing.plan import ExtraCar, Plan, Route, Stop, Summary, Unassigned
 from routing.problem import (
     Point,
     Problem,
@@ -16,10 +16,11 @@ from routing.problem import (
     TravelModel,
     Vehicle,
 )
+from routing.replan import Replan, replan
 from routing.solver import SolveParams, SolveProgress, solve
 
 __all__ = [
-    "Plan", "PlanViolation", "Point", "Problem", "ProblemError", "Request", "Route",
+    "ExtraCar", "Replan", "replan", "Plan", "PlanViolation", "Point", "Problem", "ProblemError", "Request", "Route",
     "SolveParams", "SolveProgress", "Stop", "Summary", "TimeWindow", "TravelModel",
     "Unassigned", "Vehicle", "check_plan", "plan_from_json", "plan_to_json",
     "problem_from_json", "problem_to_json", "solve",

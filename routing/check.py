@@ -38,7 +38,7 @@ def plan_violations(problem: Problem, plan: Plan) -> list[str]:
     requests = {r.id: r for r in problem.requests}
     vehicles = {v.id: v for v in problem.vehicles}
 
-    served = Counter(s.request for route in plan.routes for s in route.stops if s.kind == "pickup")
+    served = Counter(s.request for route in plan.routes for s in route.stops if s.kind == "dropoff")
     dropped = Counter(u.request for u in plan.unassigned)
     for rid in sorted((set(served) | set(dropped)) - set(requests)):
         out.append(f"request {rid}: not in the problem")
@@ -95,9 +95,19 @@ def _route_violations(problem: Problem, route: Route, requests: dict[str, Reques
     if vehicle.shift is not None and route.start_s < vehicle.shift.start_s:
         out.append(f"{where}: leaves at {format_hms(route.start_s)}, "
                    f"before its shift starts at {format_hms(vehicle.shift.start_s)}")
-    seats = chairs = 0
-    picked: dict[str, int] = {}  # request -> end of service at pick-up
+    # Riders on board at the start (a re-plan in flight) ride from when they were picked up.
+    onboard = [requests[rid] for rid in vehicle.onboard if rid in requests]
+    seats = sum(r.seats for r in onboard)
+    chairs = sum(r.wheelchair for r in onboard)
+    picked: dict[str, int] = {  # request -> end of service at pick-up
+        r.id: route.start_s if r.picked_up_s is None else r.picked_up_s for r in onboard}
     dropped: set[str] = set()
+    others = {rid: v.id for v in problem.vehicles if v.id != vehicle.id for rid in v.onboard}
+    for stop in route.stops:
+        if stop.request in others:
+            out.append(f"{where}: serves {stop.request}, who is on board {others[stop.request]}")
+        elif stop.kind == "pickup" and stop.request in vehicle.onboard:
+            out.append(f"{where}: picks up {stop.request}, who is already on board")
     depart = route.start_s
     for i, stop in enumerate(route.stops):
         r = requests[stop.request]

@@ -14,7 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
 from routing.clock import format_hm, format_hms, parse_time
-from routing.plan import Plan, Route, Stop, Summary, Unassigned
+from routing.plan import ExtraCar, Plan, Route, Stop, Summary, Unassigned
 from routing.problem import (
     Point,
     Problem,
@@ -74,6 +74,7 @@ class _Vehicle(_In):
     end: _Point | None = None
     shift: _Window | None = None
     wheelchair: int = 0
+    onboard: list[str] = []
 
 
 class _Request(_In):
@@ -87,6 +88,7 @@ class _Request(_In):
     pickup_service_s: int | None = None
     dropoff_service_s: int | None = None
     wheelchair: int = 0
+    picked_up: Clock | None = None
 
 
 class _Problem(_In):
@@ -135,14 +137,14 @@ def problem_from_json(obj: Any) -> Problem:
         vehicles=tuple(
             Vehicle(id=v.id, seats=v.seats, start=_point(v.start),
                     end=None if v.end is None else _point(v.end), shift=_window(v.shift),
-                    wheelchair=v.wheelchair)
+                    wheelchair=v.wheelchair, onboard=tuple(v.onboard))
             for v in doc.vehicles),
         requests=tuple(
             Request(id=r.id, seats=r.seats, pickup=_point(r.pickup), dropoff=_point(r.dropoff),
                     pickup_window=_window(r.pickup_window),
                     dropoff_window=_window(r.dropoff_window), max_ride_s=r.max_ride_s,
                     pickup_service_s=r.pickup_service_s, dropoff_service_s=r.dropoff_service_s,
-                    wheelchair=r.wheelchair)
+                    wheelchair=r.wheelchair, picked_up_s=r.picked_up)
             for r in doc.requests),
         durations=None if doc.durations is None else tuple(map(tuple, doc.durations)),
         distances=None if doc.distances is None else tuple(map(tuple, doc.distances)),
@@ -179,6 +181,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
             out["shift"] = window(v.shift)
         if v.wheelchair:
             out["wheelchair"] = v.wheelchair
+        if v.onboard:
+            out["onboard"] = list(v.onboard)
         vehicles.append(out)
     requests = []
     for r in problem.requests:
@@ -192,6 +196,8 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
                 out[name] = getattr(r, name)
         if r.wheelchair:
             out["wheelchair"] = r.wheelchair
+        if r.picked_up_s is not None:
+            out["picked_up"] = format_hms(r.picked_up_s)
         requests.append(out)
     doc: dict[str, Any] = {
         "version": FORMAT_VERSION,
@@ -211,7 +217,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:
     """The JSON document for ``plan`` (times as "HH:MM:SS")."""
-    return {
+    doc = {
         "routes": [
             {"vehicle": r.vehicle, "start": format_hms(r.start_s), "end": format_hms(r.end_s),
              "drive_s": r.drive_s, "distance_m": r.distance_m,
@@ -224,6 +230,11 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                     "drive_s": plan.summary.drive_s, "distance_m": plan.summary.distance_m,
                     "solve_s": plan.summary.solve_s},
     }
+    if plan.shortfall:
+        doc["shortfall"] = [{"area": c.area, "start": format_hms(c.start_s),
+                             "end": format_hms(c.end_s), "riders": list(c.riders)}
+                            for c in plan.shortfall]
+    return doc
 
 
 def plan_from_json(obj: dict[str, Any]) -> Plan:
@@ -244,4 +255,7 @@ def plan_from_json(obj: dict[str, Any]) -> Plan:
                 unassigned=tuple(Unassigned(u["request"], u["reason"]) for u in obj["unassigned"]),
                 summary=Summary(requests=int(s["requests"]), served=int(s["served"]),
                                 drive_s=int(s["drive_s"]), distance_m=int(s["distance_m"]),
-                                solve_s=float(s["solve_s"])))
+                                solve_s=float(s["solve_s"])),
+                shortfall=tuple(ExtraCar(area=c["area"], start_s=parse_time(c["start"]),
+                                         end_s=parse_time(c["end"]), riders=tuple(c["riders"]))
+                                for c in obj.get("shortfall", ())))

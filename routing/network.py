@@ -2,13 +2,22 @@
 
 Node numbering (one node per stop, never shared between requests, even at one address):
 pick-up of request i is ``2*i``, its drop-off ``2*i + 1``; then one start node per
-vehicle, then one end node per vehicle. An open route's end node sits at its start
-point but costs nothing to reach, so the route in effect finishes at its last stop.
+vehicle, then one end node per vehicle. An open route's end node costs nothing to
+reach, so the route in effect finishes at its last stop.
 
-Also here: :func:`schedule`, the exact timing of a fixed sequence of stops. Waiting,
-windows, shifts and ride limits are all difference constraints between event times,
-so a sequence is feasible exactly when their graph has no negative cycle, and
-Bellman-Ford gives the schedule itself.
+Travel is held per distinct *place*, not per node: a Montgomery day has thousands of
+stops but a few hundred addresses, and a matrix over nodes would not fit in memory at
+17,000 riders. ``t(a, b)`` and ``m(a, b)`` read it by node.
+
+A rider already on board at the start (``Vehicle.onboard``) keeps a pick-up node, placed at
+the car's start with a window of the shift start and no service: the model needs no
+special case, and :meth:`Network.route` leaves these *hidden* stops out of the plan.
+
+Also here: :meth:`Network.schedule`, the exact timing of a fixed sequence of stops. Waiting,
+windows, shifts and ride limits are all difference constraints between event times; the
+least solution is found by raising lower bounds to a fixpoint (pushing a pick-up later
+when a ride is too long), the latest one by lowering upper bounds, each in a few linear
+sweeps.
 """
 
 from __future__ import annotations
@@ -16,9 +25,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from routing.clock import HORIZON_S
 from routing.plan import Route, Stop
-from routing.problem import Problem, Vehicle
+from routing.problem import Point, Problem
 from routing.travel import travel_matrices
 
 
@@ -31,6 +42,11 @@ class Timing:
     end_s: int
 
 
+def place_key(problem: Problem, point: Point) -> object:
+    """Two points with the same key are the same place under the problem's travel model."""
+    return point.loc if problem.travel.model == "matrix" else (point.lat, point.lon)
+
+
 class Network:
     """Integer data per node, as plain lists (fast to index from Python and OR-Tools)."""
 
@@ -38,22 +54,53 @@ class Network:
         self.problem = problem
         n, m = len(problem.requests), len(problem.vehicles)
         self.n_requests, self.n_vehicles = n, m
-        points = [pt for r in problem.requests for pt in (r.pickup, r.dropoff)]
-        points += [v.start for v in problem.vehicles]
-        points += [v.end if v.end is not None else v.start for v in problem.vehicles]
-        matrices = travel_matrices(problem, points)
-        durations, distances = matrices.durations.copy(), matrices.distances.copy()
+        self.n_nodes = 2 * n + 2 * m
+        index = {r.id: i for i, r in enumerate(problem.requests)}
+        self.request_index = index
+        #: vehicle a request is tied to (riders on board), else None
+        self.pinned: list[int | None] = [None] * n
+        for v, vehicle in enumerate(problem.vehicles):
+            for rid in vehicle.onboard:
+                self.pinned[index[rid]] = v
+
+        node_points: list[Point] = []
+        for i, r in enumerate(problem.requests):
+            pv = self.pinned[i]
+            node_points += [r.pickup if pv is None else problem.vehicles[pv].start, r.dropoff]
+        node_points += [v.start for v in problem.vehicles]
+        node_points += [v.end if v.end is not None else v.start for v in problem.vehicles]
+        places: dict[object, int] = {}
+        unique: list[Point] = []
+        self.pt: list[int] = []
+        for point in node_points:
+            key = place_key(problem, point)
+            if key not in places:
+                places[key] = len(unique)
+                unique.append(point)
+            self.pt.append(places[key])
+        self.places = unique
+        sink = len(unique)  # a place every open route "ends" at, reached at no cost
+        matrices = travel_matrices(problem, unique) if unique else None
+        size = len(unique) + 1
+        durations = np.zeros((size, size), dtype=np.int64)
+        distances = np.zeros((size, size), dtype=np.int64)
+        if matrices is not None:
+            durations[:-1, :-1] = matrices.durations
+            distances[:-1, :-1] = matrices.distances
         for v, vehicle in enumerate(problem.vehicles):
             if vehicle.end is None:
-                durations[:, self.end(v)] = 0
-                distances[:, self.end(v)] = 0
-        self.durations: list[list[int]] = durations.tolist()
-        self.distances: list[list[int]] = distances.tolist()
-        self.service = [0] * len(points)
-        self.lo = [0] * len(points)
-        self.hi = [HORIZON_S] * len(points)
-        self.seats = [0] * len(points)
-        self.wheelchair = [0] * len(points)
+                self.pt[self.end(v)] = sink
+        self.D: list[list[int]] = durations.tolist()
+        self.M: list[list[int]] = distances.tolist()
+        self.durations_np, self.distances_np = durations, distances
+
+        size = self.n_nodes
+        self.service = [0] * size
+        self.lo = [0] * size
+        self.hi = [HORIZON_S] * size
+        self.seats = [0] * size
+        self.wheelchair = [0] * size
+        self.hidden = [False] * size
         for i, r in enumerate(problem.requests):
             p, d = 2 * i, 2 * i + 1
             self.service[p] = problem.pickup_service_s(r)
@@ -61,8 +108,26 @@ class Network:
             for node, window in ((p, r.pickup_window), (d, r.dropoff_window)):
                 if window is not None:
                     self.lo[node], self.hi[node] = window.start_s, window.end_s
+            if self.pinned[i] is not None:
+                begin = self.shift(self.pinned[i])[0]
+                self.lo[p] = self.hi[p] = begin
+                self.service[p] = 0
+                self.hidden[p] = True
             self.seats[p], self.seats[d] = r.seats, -r.seats
             self.wheelchair[p], self.wheelchair[d] = r.wheelchair, -r.wheelchair
+        self.capacity = [v.seats for v in problem.vehicles]
+        self.chairs = [v.wheelchair for v in problem.vehicles]
+        self._limits = [self._ride_limit(i) for i in range(n)]
+
+    # --- travel -------------------------------------------------------------------------
+
+    def t(self, a: int, b: int) -> int:
+        """Driving seconds from node a to node b."""
+        return self.D[self.pt[a]][self.pt[b]]
+
+    def m(self, a: int, b: int) -> int:
+        """Driving metres from node a to node b."""
+        return self.M[self.pt[a]][self.pt[b]]
 
     def start(self, v: int) -> int:
         return 2 * self.n_requests + v
@@ -74,40 +139,105 @@ class Network:
         shift = self.problem.vehicles[v].shift
         return (0, HORIZON_S) if shift is None else (shift.start_s, shift.end_s)
 
+    def _ride_limit(self, i: int) -> int | None:
+        r = self.problem.requests[i]
+        if r.max_ride_s is None:
+            return None
+        if self.pinned[i] is not None:
+            begin = self.shift(self.pinned[i])[0]
+            ridden = 0 if r.picked_up_s is None else max(0, begin - r.picked_up_s)
+            return max(0, r.max_ride_s - ridden)
+        return r.max_ride_s + self.service[2 * i]
+
     def ride_limit(self, i: int) -> int | None:
         """Largest allowed gap between the service starts at pick-up and drop-off of request i."""
-        max_ride = self.problem.requests[i].max_ride_s
-        return None if max_ride is None else max_ride + self.service[2 * i]
+        return self._limits[i]
+
+    def allowed(self, v: int, i: int) -> bool:
+        """Vehicle v may serve request i at all (room, wheelchair space, not tied elsewhere)."""
+        pv = self.pinned[i]
+        if pv is not None:
+            return pv == v
+        r = self.problem.requests[i]
+        return r.seats <= self.capacity[v] and r.wheelchair <= self.chairs[v]
+
+    # --- sequences ----------------------------------------------------------------------
 
     def fits(self, v: int, seq: Sequence[int]) -> bool:
         """Seats and wheelchair spaces never exceed the car along ``seq``."""
-        vehicle: Vehicle = self.problem.vehicles[v]
         seats = chairs = 0
+        cap, chair = self.capacity[v], self.chairs[v]
         for node in seq:
             seats += self.seats[node]
             chairs += self.wheelchair[node]
-            if seats > vehicle.seats or chairs > vehicle.wheelchair:
+            if seats > cap or chairs > chair:
                 return False
         return True
 
     def drive(self, v: int, seq: Sequence[int]) -> tuple[int, int]:
         """Driving seconds and metres from the start, through ``seq``, to the end."""
-        nodes = [self.start(v), *seq, self.end(v)]
-        pairs = list(zip(nodes, nodes[1:], strict=False))
-        return (sum(self.durations[a][b] for a, b in pairs),
-                sum(self.distances[a][b] for a, b in pairs))
+        pt, D, M = self.pt, self.D, self.M
+        places = [pt[self.start(v)], *(pt[n] for n in seq), pt[self.end(v)]]
+        pairs = list(zip(places, places[1:], strict=False))
+        return sum(D[a][b] for a, b in pairs), sum(M[a][b] for a, b in pairs)
+
+    def drive_s(self, v: int, seq: Sequence[int]) -> int:
+        """Driving seconds from the start, through ``seq``, to the end."""
+        pt, D = self.pt, self.D
+        last, total = pt[self.start(v)], 0
+        for node in seq:
+            here = pt[node]
+            total += D[last][here]
+            last = here
+        return total + D[last][pt[self.end(v)]]
 
     def quick_reject(self, v: int, seq: Sequence[int]) -> bool:
         """A cheap necessary test (earliest times against windows and shift end), before
-        :func:`schedule`'s exact one."""
+        :meth:`schedule`'s exact one."""
         t, last = self.shift(v)[0], self.start(v)
         for node in seq:
-            t = max(t + self.durations[last][node], self.lo[node])
+            t = max(t + self.t(last, node), self.lo[node])
             if t > self.hi[node]:
                 return True
             t += self.service[node]
             last = node
-        return t + self.durations[last][self.end(v)] > self.shift(v)[1]
+        return t + self.t(last, self.end(v)) > self.shift(v)[1]
+
+    def earliest(self, v: int, seq: Sequence[int]) -> list[int] | None:
+        """Least service starts (index 0 = leaving the start, last = reaching the end) that
+        keep windows, shift and ride limits, or None if there are none."""
+        k = len(seq)
+        nodes = [self.start(v), *seq, self.end(v)]
+        pt, D, service, lo, hi = self.pt, self.D, self.service, self.lo, self.hi
+        gaps = [service[nodes[a]] + D[pt[nodes[a]]][pt[nodes[a + 1]]] for a in range(k + 1)]
+        shift_start, shift_end = self.shift(v)
+        low = [shift_start] + [lo[n] for n in seq] + [0]
+        high = [HORIZON_S] + [hi[n] for n in seq] + [shift_end]
+        pairs = []
+        where: dict[int, int] = {}
+        for a, node in enumerate(seq, start=1):
+            if node % 2 == 1 and node - 1 in where:
+                limit = self._limits[node // 2]
+                if limit is not None:
+                    pairs.append((where[node - 1], a, limit))
+            elif node % 2 == 0:
+                where[node] = a
+        x = [0] * (k + 2)
+        first = 0
+        for _ in range(k + 3):
+            for a in range(first, k + 2):
+                t = low[a] if a == 0 else max(x[a - 1] + gaps[a - 1], low[a])
+                if t > high[a]:
+                    return None
+                x[a] = t
+            first = k + 2
+            for a, b, limit in pairs:
+                if x[b] - x[a] > limit:
+                    low[a] = x[b] - limit
+                    first = min(first, a)
+            if first == k + 2:
+                return x
+        return None
 
     def schedule(self, v: int, seq: Sequence[int]) -> Timing | None:
         """The timing of ``seq`` on vehicle v, or None if no timing keeps every constraint.
@@ -115,44 +245,55 @@ class Network:
         Among feasible timings: the earliest arrival at the end, then every event as late as
         that allows, so cars do not leave early only to wait with riders on board.
         """
-        k = len(seq)
-        nodes = [self.start(v), *seq, self.end(v)]
-        # Variables: 0 = leave start, 1..k = service starts, k+1 = reach end, k+2 = zero.
-        z = k + 2
-        edges: list[tuple[int, int, int]] = []  # (a, b, w): x[b] - x[a] <= w
-        for a in range(k + 1):
-            gap = self.service[nodes[a]] + self.durations[nodes[a]][nodes[a + 1]]
-            edges.append((a + 1, a, -gap))  # x[a+1] >= x[a] + gap (waiting allowed)
-        last_gap = self.service[nodes[k]] + self.durations[nodes[k]][nodes[k + 1]]
-        edges.append((k, k + 1, last_gap))  # no waiting before reaching the end
-        shift_start, shift_end = self.shift(v)
-        edges += [(0, z, -shift_start), (z, k + 1, shift_end)]
-        position: dict[int, int] = {}
-        for a, node in enumerate(seq, start=1):
-            edges += [(a, z, -self.lo[node]), (z, a, self.hi[node])]
-            position[node] = a
-        for node, a in position.items():
-            if node % 2 == 0 and node + 1 in position:
-                limit = self.ride_limit(node // 2)
-                if limit is not None:
-                    edges.append((a, position[node + 1], limit))
-        least = _shortest_from(z, k + 3, [(b, a, w) for a, b, w in edges])
+        least = self.earliest(v, seq)
         if least is None:
             return None
-        earliest_end = -least[k + 1]
-        greatest = _shortest_from(z, k + 3, [*edges, (z, k + 1, earliest_end)])
-        if greatest is None:  # cannot happen: the least solution is a witness
-            return None
-        return Timing(leave_s=greatest[0], starts=tuple(greatest[1:k + 1]), end_s=greatest[k + 1])
+        k = len(seq)
+        nodes = [self.start(v), *seq, self.end(v)]
+        pt, D, service = self.pt, self.D, self.service
+        gaps = [service[nodes[a]] + D[pt[nodes[a]]][pt[nodes[a + 1]]] for a in range(k + 1)]
+        shift_end = self.shift(v)[1]
+        high = [shift_end] + [self.hi[n] for n in seq] + [least[k + 1]]
+        pairs = []
+        where: dict[int, int] = {}
+        for a, node in enumerate(seq, start=1):
+            if node % 2 == 1 and node - 1 in where:
+                limit = self._limits[node // 2]
+                if limit is not None:
+                    pairs.append((where[node - 1], a, limit))
+            elif node % 2 == 0:
+                where[node] = a
+        # No waiting before the end: the end comes exactly one last leg after the last stop.
+        y = list(least)
+        for _ in range(k + 3):
+            last = k + 1
+            y[last] = high[last]
+            for a in range(k, -1, -1):
+                t = y[a + 1] - gaps[a]
+                y[a] = t if t < high[a] else high[a]
+            y[k] = max(y[k], least[k])
+            y[k + 1] = y[k] + gaps[k]
+            changed = False
+            for a, b, limit in pairs:
+                if y[b] - y[a] > limit:
+                    high[b] = y[a] + limit
+                    changed = True
+            if not changed:
+                break
+        if any(y[a] < least[a] for a in range(k + 2)):  # cannot happen; be safe
+            y = least
+        return Timing(leave_s=y[0], starts=tuple(y[1:k + 1]), end_s=y[k + 1])
 
     def route(self, v: int, seq: Sequence[int], timing: Timing) -> Route:
-        """The plain :class:`Route` for a scheduled sequence."""
+        """The plain :class:`Route` for a scheduled sequence (hidden stops left out)."""
         stops = []
         load, last, depart = 0, self.start(v), timing.leave_s
         for node, start in zip(seq, timing.starts, strict=True):
             load += self.seats[node]
+            if self.hidden[node]:
+                continue
             request = self.problem.requests[node // 2].id
-            arrive = depart + self.durations[last][node]
+            arrive = depart + self.t(last, node)
             depart = start + self.service[node]
             kind = "pickup" if node % 2 == 0 else "dropoff"
             stops.append(Stop(kind=kind, request=request, arrive_s=arrive, start_s=start,
@@ -161,19 +302,3 @@ class Network:
         drive_s, distance_m = self.drive(v, seq)
         return Route(vehicle=self.problem.vehicles[v].id, stops=tuple(stops), drive_s=drive_s,
                      distance_m=distance_m, start_s=timing.leave_s, end_s=timing.end_s)
-
-
-def _shortest_from(source: int, size: int, edges: list[tuple[int, int, int]]) -> list[int] | None:
-    """Bellman-Ford distances from ``source``; None on a negative cycle (infeasible)."""
-    inf = float("inf")
-    dist: list[float] = [inf] * size
-    dist[source] = 0
-    for _ in range(size):
-        changed = False
-        for a, b, w in edges:
-            if dist[a] + w < dist[b]:
-                dist[b] = dist[a] + w
-                changed = True
-        if not changed:
-            return [int(d) for d in dist]
-    return None

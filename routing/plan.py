@@ -52,12 +52,25 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class ExtraCar:
+    """One more car that would carry riders left out for lack of cars: based in ``area``,
+    working ``start_s`` to ``end_s``, carrying ``riders``."""
+
+    area: str
+    start_s: int
+    end_s: int
+    riders: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
-    """Routes (cars with at least one stop) and the requests left out."""
+    """Routes (cars with at least one stop), the requests left out, and (when riders were
+    left out for lack of cars) an estimate of the extra cars that would carry them."""
 
     routes: tuple[Route, ...]
     unassigned: tuple[Unassigned, ...]
     summary: Summary
+    shortfall: tuple[ExtraCar, ...] = ()
 
     @property
     def feasible(self) -> bool:
@@ -72,7 +85,9 @@ class Plan:
         return (
             f"{s.served}/{s.requests} riders served by {len(self.routes)} cars; "
             f"driving {hours} h {rest // 60:02d} min, {s.distance_m / 1000:,.1f} km; "
-            f"{len(self.unassigned)} unassigned; solved in {s.solve_s:.1f} s"
+            f"{len(self.unassigned)} unassigned"
+            + (f" ({len(self.shortfall)} more cars would help)" if self.shortfall else "")
+            + f"; solved in {s.solve_s:.1f} s"
         )
 
 
@@ -81,7 +96,7 @@ def summarise(routes: tuple[Route, ...], unassigned: tuple[Unassigned, ...],
     """The summary that matches these routes."""
     return Summary(
         requests=requests,
-        served=sum(1 for r in routes for s in r.stops if s.kind == "pickup"),
+        served=sum(1 for r in routes for s in r.stops if s.kind == "dropoff"),
         drive_s=sum(r.drive_s for r in routes),
         distance_m=sum(r.distance_m for r in routes),
         solve_s=round(solve_s, 3),

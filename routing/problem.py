@@ -42,7 +42,11 @@ class TimeWindow:
 
 @dataclass(frozen=True)
 class Vehicle:
-    """A car. ``end`` None is an open route: the car's day ends at its last stop."""
+    """A car. ``end`` None is an open route: the car's day ends at its last stop.
+
+    ``onboard`` names requests whose riders are already in the car when its shift starts
+    (a re-plan in flight): they need only their drop-off, and only this car can make it.
+    """
 
     id: str
     seats: int
@@ -50,6 +54,7 @@ class Vehicle:
     end: Point | None = None
     shift: TimeWindow | None = None
     wheelchair: int = 0
+    onboard: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class Request:
     pickup_service_s: int | None = None
     dropoff_service_s: int | None = None
     wheelchair: int = 0
+    #: For a rider already on board (see ``Vehicle.onboard``): when the ride began, i.e. the
+    #: end of service at the pick-up, so the ride limit still counts from there.
+    picked_up_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,25 @@ class _Validator:
             self.vehicle(f"vehicles[{i}]", vehicle, size)
         for i, request in enumerate(p.requests):
             self.request(f"requests[{i}]", request, size)
+        self.onboard()
         return self.errors
+
+    def onboard(self) -> None:
+        ids = {r.id for r in self.p.requests}
+        holder: dict[str, str] = {}
+        for i, vehicle in enumerate(self.p.vehicles):
+            if not isinstance(vehicle.onboard, tuple):
+                self.fail(f"vehicles[{i}].onboard", "must be a tuple of request ids")
+                continue
+            if vehicle.onboard and vehicle.shift is None:
+                self.fail(f"vehicles[{i}].shift", "required when riders are on board")
+            for rid in vehicle.onboard:
+                if rid not in ids:
+                    self.fail(f"vehicles[{i}].onboard", f'no request "{rid}"')
+                elif rid in holder:
+                    self.fail(f"vehicles[{i}].onboard",
+                              f'request "{rid}" is already on board {holder[rid]}')
+                holder[rid] = vehicle.id
 
     def travel(self, travel: TravelModel) -> None:
         if travel.model not in ("haversine", "matrix"):
@@ -252,6 +278,8 @@ class _Validator:
         self.point(f"{path}.dropoff", request.dropoff, size)
         self.window(f"{path}.pickup_window", request.pickup_window)
         self.window(f"{path}.dropoff_window", request.dropoff_window)
+        if request.picked_up_s is not None:
+            self.non_negative(f"{path}.picked_up_s", request.picked_up_s)
         for name in ("max_ride_s", "pickup_service_s", "dropoff_service_s"):
             value = getattr(request, name)
             if value is not None:

@@ -1,61 +1,86 @@
 """Solve a :class:`~routing.problem.Problem` into a checked :class:`~routing.plan.Plan`.
 
-The pipeline: number the stops (:class:`~routing.network.Network`); screen out requests
-no car could serve even alone, with a reason; build an OR-Tools pickup-and-delivery
-model for the rest and search within the time limit; take only the sequence of stops
-out of OR-Tools and time it exactly ourselves; fall back to greedy insertion if OR-Tools
-finds nothing; check the plan independently and return it.
+The pipeline, built to keep its time limit at any size (ARCHITECTURE-NOTES §3):
 
-This is the only module that imports OR-Tools (pinned exactly in pyproject: its API has
-moved between releases), and no OR-Tools object leaves :func:`solve`.
+1. Number the stops (:class:`~routing.network.Network`, travel held per place).
+2. Screen out requests no car could serve even alone, each with its reason.
+3. Pool riders who share pick-up, drop-off, windows and limits into one request
+   (:mod:`routing.pooling`), so a station-to-station day shrinks to its distinct trips.
+4. Build a whole-day plan by cheapest feasible insertion (:mod:`routing.insertion`): a car
+   may make several trips in its shift; a plan exists after this step whatever happens.
+5. Improve it by decomposition: cars whose routes lie close in place and time are grouped
+   (with the riders left out near them), each group is one small OR-Tools model warm-started
+   from its routes, solved in worker processes in parallel and killed at their time
+   (:mod:`routing.workers`). Groups change from round to round, so what one round could not
+   improve across a seam the next one can. A group's answer is kept only if it serves more
+   riders, or as many with less driving.
+6. Time every route exactly, give each rider left out a reason, estimate the cars missing,
+   and check the plan independently (:func:`~routing.check.check_plan`) before returning it.
 """
 
 from __future__ import annotations
 
+import os
+import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from dataclasses import dataclass, replace
 
 from routing.check import check_plan
-from routing.clock import HORIZON_S, format_hm, format_minutes
+from routing.clock import format_hm, format_minutes
+from routing.insertion import Routes, insert_all
 from routing.network import Network
+from routing.ortools_model import FIRST, META, SubResult, SubTask, solve_task
 from routing.plan import Plan, Unassigned, summarise
+from routing.pooling import pool_requests
 from routing.problem import Problem
+from routing.shortfall import estimate_shortfall
+from routing.workers import WorkerPool
 
-_FIRST = routing_enums_pb2.FirstSolutionStrategy
-_META = routing_enums_pb2.LocalSearchMetaheuristic
-_STATUS = routing_enums_pb2.RoutingSearchStatus
-_SOLVED = {_STATUS.ROUTING_SUCCESS, _STATUS.ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED,
-           _STATUS.ROUTING_OPTIMAL}
 _PROGRESS_EVERY_S = 1.0
+#: Below this many riders and cars the whole problem is one model, solved in-process.
+_SMALL = 60
+#: A fixed cost per car used, when asked to minimise cars: more than any route's driving.
+_VEHICLE_COST = 1_000_000
 
 
 @dataclass(frozen=True)
 class SolveParams:
     """How hard to search.
 
-    ``time_limit_s`` bounds the whole call (model building included). ``solution_limit``
-    stops the search after that many solutions: with it (and a generous time limit) a
-    solve is deterministic, which is what tests want. Strategy names are OR-Tools'
-    ``FirstSolutionStrategy`` and ``LocalSearchMetaheuristic`` names.
+    ``time_limit_s`` bounds the whole call, wall-clock: the result comes within the limit
+    plus 5% (and at most 2 s more on the biggest problems). ``solution_limit`` caps the
+    solutions each OR-Tools model may find: with it a solve is deterministic, which is what
+    tests want. Strategy names are OR-Tools' ``FirstSolutionStrategy`` and
+    ``LocalSearchMetaheuristic`` names. ``workers`` is the number of solver processes
+    (default: the cores, at most 4); ``group_riders`` the size of a sub-problem;
+    ``minimise_vehicles`` puts fewest cars before least driving; ``pool`` merges riders who
+    share a trip; ``seed`` fixes how cars are grouped.
     """
 
     time_limit_s: float = 10.0
     solution_limit: int | None = None
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    workers: int | None = None
+    group_riders: int = 120
+    minimise_vehicles: bool = False
+    pool: bool = True
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
             raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
         if self.solution_limit is not None and self.solution_limit < 1:
             raise ValueError(f"solution_limit must be at least 1, got {self.solution_limit}")
-        if self.first_solution not in _FIRST.Value.keys():
+        if self.first_solution not in FIRST.Value.keys():
             raise ValueError(f"unknown first_solution strategy {self.first_solution!r}")
-        if self.metaheuristic not in _META.Value.keys():
+        if self.metaheuristic not in META.Value.keys():
             raise ValueError(f"unknown metaheuristic {self.metaheuristic!r}")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.group_riders < 10:
+            raise ValueError(f"group_riders must be at least 10, got {self.group_riders}")
 
 
 @dataclass(frozen=True)
@@ -80,216 +105,318 @@ def _no_progress(_: SolveProgress) -> None:
 
 
 def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
-          progress: ProgressCallback | None = None) -> Plan:
-    """The plan that serves the most requests, then drives the least, found within the time limit.
+          progress: ProgressCallback | None = None, previous: Plan | None = None) -> Plan:
+    """The plan that serves the most requests, then (optionally uses fewest cars, then)
+    drives the least, found within the time limit.
+
+    ``previous`` is an earlier plan for (nearly) the same riders, e.g. last week's same
+    weekday: its routes are the starting point and only the cars whose riders changed are
+    re-optimised, so regular riders keep their car and their time.
 
     Never raises for an unservable request: it is listed in ``plan.unassigned`` with the
     reason. Raises :class:`~routing.check.PlanViolation` only if the plan it built breaks a
     constraint, which is a bug.
     """
-    report = progress or _no_progress
     began = time.monotonic()
-    deadline = began + params.time_limit_s
-    net = Network(problem)
-    reasons = {i: why for i in range(net.n_requests) if (why := _screen(net, i)) is not None}
-    todo = [i for i in range(net.n_requests) if i not in reasons]
-
-    seqs: dict[int, list[int]] = {}
-    if todo:
-        found = _search(net, todo, params, began, deadline, report)
-        if found is not None:
-            seqs = found
-    for v in list(seqs):
-        seqs[v] = _repair(net, v, seqs[v])
-    placed = {node // 2 for seq in seqs.values() for node in seq}
-    missing = [i for i in todo if i not in placed]
-    if missing:
-        # Cheap and exact: catches what OR-Tools dropped or never reached (e.g. it found no
-        # solution before the deadline). Allowed a little past the deadline so that a plan
-        # exists even when the search used up all the time.
-        grace = max(deadline, time.monotonic() + 0.05 * params.time_limit_s)
-        late = _insert_greedily(net, seqs, missing, grace)
-        for i in missing:
-            if i in late:
-                reasons[i] = "not placed within the time limit"
-            elif not any(2 * i in seq for seq in seqs.values()):
-                reasons[i] = _fleet_full(net, i)
-
-    routes = []
-    for v in sorted(seqs):
-        if seqs[v]:
-            timing = net.schedule(v, seqs[v])
-            assert timing is not None  # _repair and _insert_greedily only keep timed sequences
-            routes.append(net.route(v, seqs[v], timing))
-    unassigned = tuple(Unassigned(problem.requests[i].id, reasons[i]) for i in sorted(reasons))
-    elapsed = time.monotonic() - began
-    plan = Plan(routes=tuple(routes), unassigned=unassigned,
-                summary=summarise(tuple(routes), unassigned, net.n_requests, elapsed))
-    check_plan(problem, plan)
-    report(SolveProgress(placed=plan.summary.served, requests=net.n_requests,
-                         best_drive_s=plan.summary.drive_s, elapsed_s=elapsed,
-                         time_left_s=max(0.0, deadline - time.monotonic())))
-    return plan
+    return _Solve(problem, params, progress or _no_progress, began).run(previous)
 
 
-# --- screening --------------------------------------------------------------------------
+class _Solve:
+    def __init__(self, problem: Problem, params: SolveParams, report: ProgressCallback,
+                 began: float):
+        self.problem, self.params, self.report, self.began = problem, params, report, began
+        self.deadline = began + params.time_limit_s
+        # Leave time to time, explain and check the plan: more on bigger problems.
+        n = len(problem.requests)
+        self.reserve = min(0.1 * params.time_limit_s, 0.15 + n / 20_000)
+        self.last_report = 0.0
+        #: riders per request of the network being optimised (pools count their members)
+        self.weight: list[int] | None = None
+        #: cars whose previous route lost riders (see ``previous``)
+        self.trimmed: set[int] = set()
 
+    def progress_of(self, routes: Routes) -> None:
+        placed = routes.placed()
+        if self.weight is not None:
+            count = sum(self.weight[i] for i in placed)
+        else:
+            count = len(placed)
+        self.progress(count, routes.total_drive())
 
-def _screen(net: Network, i: int) -> str | None:
-    """Why no car could serve request i even on its own, or None if some car could."""
-    r = net.problem.requests[i]
-    p, d = 2 * i, 2 * i + 1
-    vehicles = range(net.n_vehicles)
-    roomy = [v for v in vehicles if net.problem.vehicles[v].seats >= r.seats]
-    if not roomy:
-        return f"no car has room for {r.seats} seat{'s' if r.seats != 1 else ''}"
-    able = [v for v in roomy if net.problem.vehicles[v].wheelchair >= r.wheelchair]
-    if not able:
-        if r.wheelchair == 1:
-            return "no car has wheelchair space"
-        return f"no car has {r.wheelchair} wheelchair spaces"
-    lo_p, hi_p, lo_d, hi_d = net.lo[p], net.hi[p], net.lo[d], net.hi[d]
-    covering = [v for v in able if net.shift(v)[0] <= hi_p and net.shift(v)[1] >= lo_p]
-    if not covering:
-        return f"no car's shift covers the pick-up window {format_hm(lo_p)}-{format_hm(hi_p)}"
-    direct = net.durations[p][d]
-    if r.max_ride_s is not None and direct > r.max_ride_s:
-        return (f"the direct drive ({format_minutes(direct)}) already breaks the ride limit "
-                f"({format_minutes(r.max_ride_s)})")
-    at_pickup = {v: max(net.shift(v)[0] + net.durations[net.start(v)][p], lo_p) for v in covering}
-    reach = [v for v in covering if at_pickup[v] <= hi_p]
-    if not reach:
-        return f"no car can reach the pick-up before {format_hm(hi_p)}"
-    if not any(max(at_pickup[v] + net.service[p] + direct, lo_d) <= hi_d for v in reach):
-        return f"no car can reach the drop-off before {format_hm(hi_d)}"
-    if any(net.schedule(v, [p, d]) is not None for v in reach):
-        return None
-    if r.max_ride_s is not None and lo_d - (hi_p + net.service[p]) > r.max_ride_s:
-        return (f"its windows force a ride longer than the limit "
-                f"({format_minutes(r.max_ride_s)})")
-    return "no car can make this ride and still reach the end of its route within its shift"
-
-
-def _fleet_full(net: Network, i: int) -> str:
-    r = net.problem.requests[i]
-    windows = [w for w in (r.pickup_window, r.dropoff_window) if w is not None]
-    if not windows:
-        return "the fleet was full"
-    return (f"the fleet was full between {format_hm(windows[0].start_s)} "
-            f"and {format_hm(windows[-1].end_s)}")
-
-
-# --- OR-Tools ---------------------------------------------------------------------------
-
-
-def _search(net: Network, todo: Sequence[int], params: SolveParams, began: float,
-            deadline: float, report: ProgressCallback) -> dict[int, list[int]] | None:
-    """Stop sequences per vehicle (Network node numbers) from OR-Tools, or None if it found none."""
-    m = net.n_vehicles
-    # Model nodes: the pick-ups and drop-offs still to place, then starts, then ends.
-    nodes = [n for i in todo for n in (2 * i, 2 * i + 1)]
-    nodes += [net.start(v) for v in range(m)] + [net.end(v) for v in range(m)]
-    size, stops = len(nodes), 2 * len(todo)
-    manager = pywrapcp.RoutingIndexManager(size, m, list(range(stops, stops + m)),
-                                           list(range(stops + m, stops + 2 * m)))
-    routing = pywrapcp.RoutingModel(manager)
-    solver = routing.solver()
-
-    drive = [[net.durations[a][b] for b in nodes] for a in nodes]
-    busy = [[net.service[a] + net.durations[a][b] for b in nodes] for a in nodes]
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(drive))
-    # Dropping a rider must cost more than any change in driving can save, so that the
-    # objective is "most riders served" first and "least driving" second.
-    penalty = (size + 1) * max(1, max(max(row) for row in drive)) + 1
-
-    routing.AddDimension(routing.RegisterTransitMatrix(busy), HORIZON_S, HORIZON_S, False, "time")
-    clock = routing.GetDimensionOrDie("time")
-    for name, load, capacity in (
-        ("seats", net.seats, [v.seats for v in net.problem.vehicles]),
-        ("wheelchair", net.wheelchair, [v.wheelchair for v in net.problem.vehicles]),
-    ):
-        if any(load[n] for n in nodes):
-            demand = routing.RegisterUnaryTransitVector([load[n] for n in nodes])
-            routing.AddDimensionWithVehicleCapacity(demand, 0, capacity, True, name)
-
-    for v in range(m):
-        shift_start, shift_end = net.shift(v)
-        clock.CumulVar(routing.Start(v)).SetRange(shift_start, shift_end)
-        clock.CumulVar(routing.End(v)).SetRange(shift_start, shift_end)
-    limits = []  # the limit functions must outlive the search
-    for pair, i in enumerate(todo):
-        p, d = manager.NodeToIndex(2 * pair), manager.NodeToIndex(2 * pair + 1)
-        for index, node in ((p, 2 * i), (d, 2 * i + 1)):
-            clock.CumulVar(index).SetRange(net.lo[node], net.hi[node])
-        routing.AddPickupAndDelivery(p, d)
-        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
-        solver.Add(clock.CumulVar(p) <= clock.CumulVar(d))
-        # Both stops or neither: cardinality 2, since the default of 1 would allow just one.
-        routing.AddDisjunction([p, d], penalty, 2)
-        solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
-        limit = net.ride_limit(i)
-        if limit is not None:
-            # Native pick-up-to-delivery limit on the service starts; a solver.Add on the
-            # cumuls states the same thing but propagates far worse (ARCHITECTURE-NOTES §10).
-            limits.append(lambda _p, _d, limit=limit: limit)
-            clock.SetPickupToDeliveryLimitFunctionForPair(limits[-1], pair)
-
-    search = pywrapcp.DefaultRoutingSearchParameters()
-    search.first_solution_strategy = _FIRST.Value.Value(params.first_solution)
-    search.local_search_metaheuristic = _META.Value.Value(params.metaheuristic)
-    if params.solution_limit is not None:
-        search.solution_limit = params.solution_limit
-    search.time_limit.FromMilliseconds(max(100, int((deadline - time.monotonic()) * 1000)))
-    routing.CloseModelWithParameters(search)
-    # Closing a pickup-and-delivery model can take seconds; the search gets what is left,
-    # less a reserve for timing, checking and writing the plan.
-    reserve = min(1.0, 0.05 * params.time_limit_s)
-    search.time_limit.FromMilliseconds(
-        max(100, int((deadline - reserve - time.monotonic()) * 1000)))
-
-    best = [None]  # best objective so far
-    last_report = [0.0]
-    cost = routing.CostVar()
-
-    def on_solution() -> None:
-        objective = cost.Value()
-        if best[0] is None or objective < best[0]:
-            best[0] = objective
+    def progress(self, placed: int, drive: int | None, force: bool = False) -> None:
         now = time.monotonic()
-        if now - last_report[0] >= _PROGRESS_EVERY_S:
-            last_report[0] = now
-            dropped, driving = divmod(best[0], 2 * penalty)
-            report(SolveProgress(placed=len(todo) - dropped, requests=net.n_requests,
-                                 best_drive_s=driving, elapsed_s=now - began,
-                                 time_left_s=max(0.0, deadline - now)))
+        if force or now - self.last_report >= _PROGRESS_EVERY_S:
+            self.last_report = now
+            self.report(SolveProgress(placed=placed, requests=len(self.problem.requests),
+                                      best_drive_s=drive, elapsed_s=now - self.began,
+                                      time_left_s=max(0.0, self.deadline - now)))
 
-    routing.AddAtSolutionCallback(on_solution)
-    solution = routing.SolveWithParameters(search)
-    if solution is None or routing.status() not in _SOLVED:
-        return None
-    seqs: dict[int, list[int]] = {}
-    for v in range(m):
-        index, seq = solution.Value(routing.NextVar(routing.Start(v))), []
-        while not routing.IsEnd(index):
-            seq.append(nodes[manager.IndexToNode(index)])
-            index = solution.Value(routing.NextVar(index))
-        seqs[v] = seq
-    return seqs
+    def run(self, previous: Plan | None) -> Plan:
+        problem, params = self.problem, self.params
+        net = Network(problem)
+        reasons = {i: why for i in range(net.n_requests) if (why := screen(net, i)) is not None}
+        todo = [i for i in range(net.n_requests) if i not in reasons]
+        initial = None
+        if previous is not None:
+            initial, self.trimmed = _from_plan(net, previous)
+        pooled = None
+        if params.pool and initial is None:
+            pooled = pool_requests(net, todo)
+        if pooled is not None:
+            sub_net = Network(pooled.problem)
+            sub_todo = [i for i in range(sub_net.n_requests) if screen(sub_net, i) is None]
+            self.weight = [len(m) for m in pooled.members]
+            routes = self.optimise(sub_net, sub_todo, None)
+            seqs = {v: _repair(net, v, seq) for v, seq in pooled.expand(routes.as_dict()).items()}
+            left_pool = set(sub_todo) - routes.placed()
+            kept = {node // 2 for seq in seqs.values() for node in seq}
+            missing = sorted(i for i in todo if i not in kept)
+            del left_pool
+            full = Routes(net, seqs, self.vehicle_cost)
+            # Riders of a pool that did not fit whole may still fit one by one.
+            still = insert_all(full, missing, until=self.deadline - self.reserve)
+            routes = full
+            left = set(still)
+            self.weight = None
+        else:
+            routes = self.optimise(net, todo, initial)
+            left = set(todo) - routes.placed()
+
+        for i in sorted(left):
+            if i in routes.untried:
+                reasons[i] = "not placed within the time limit"
+            else:
+                reasons[i] = _fleet_full(net, i)
+        routes_out = []
+        for v, seq in enumerate(routes.seqs):
+            if seq:
+                timing = net.schedule(v, seq)
+                assert timing is not None  # every kept sequence has passed the exact test
+                routes_out.append(net.route(v, seq, timing))
+        unassigned = tuple(Unassigned(problem.requests[i].id, reasons[i]) for i in sorted(reasons))
+        shortfall = estimate_shortfall(net, sorted(left)) if left else ()
+        elapsed = time.monotonic() - self.began
+        plan = Plan(routes=tuple(routes_out), unassigned=unassigned,
+                    summary=summarise(tuple(routes_out), unassigned, net.n_requests, elapsed),
+                    shortfall=shortfall)
+        check_plan(problem, plan)
+        self.progress(plan.summary.served, plan.summary.drive_s, force=True)
+        return plan
+
+    @property
+    def vehicle_cost(self) -> int:
+        return _VEHICLE_COST if self.params.minimise_vehicles else 0
+
+    # --- construct and improve ----------------------------------------------------------
+
+    def optimise(self, net: Network, todo: Sequence[int],
+                 initial: dict[int, list[int]] | None) -> Routes:
+        """Insertion, then rounds of improvement by groups of cars, until the time is up.
+
+        From an ``initial`` plan, only the cars whose routes changed (riders gone, riders
+        added) seed the groups, and improvement stops at the first round that finds nothing.
+        """
+        routes = Routes(net, initial, self.vehicle_cost)
+        stop_at = self.deadline - self.reserve
+        placed = routes.placed()
+        left = insert_all(routes, [i for i in todo if i not in placed], until=stop_at)
+        focus = None
+        if initial is not None:
+            focus = {v for v in range(net.n_vehicles)
+                     if routes.seqs[v] != initial.get(v, []) or v in self.trimmed}
+            focus |= {-1 - i for i in left}
+        self.progress_of(routes)
+        if not todo:
+            return routes
+        small = net.n_requests + net.n_vehicles <= _SMALL
+        rng = random.Random(self.params.seed)
+        workers = self.params.workers or min(4, os.cpu_count() or 1)
+        stale = 0
+        with WorkerPool(workers) as pool:
+            for round_no in range(1_000_000):
+                left_time = stop_at - time.monotonic()
+                if left_time < (0.3 if small else 1.0):
+                    break
+                if focus is not None and not focus:
+                    break  # nothing changed: the previous plan stands
+                groups = _groups(net, routes, left, self.params.group_riders, rng, focus,
+                                 whole=small and focus is None)
+                if not groups:
+                    break
+                waves = -(-len(groups) // workers)
+                if len(groups) == 1:
+                    budget = left_time
+                else:
+                    budget = max(1.0, min(left_time / waves, 4.0 + 2.0 * round_no))
+                tasks = [_task(net, routes, group, budget, self.params, self.vehicle_cost)
+                         for group in groups]
+                improved = [False]
+
+                def take(k: int, result: SubResult | None) -> None:
+                    if result is not None and result.routes is not None:
+                        if _accept(net, routes, groups[k], result.routes, self.vehicle_cost):
+                            improved[0] = True
+                            self.progress_of(routes)
+
+                if len(groups) == 1 and (small or self.params.solution_limit is not None):
+                    take(0, solve_task(tasks[0]))  # tiny or deterministic: no process needed
+                else:
+                    pool.run(tasks, stop_at, take)
+                placed = routes.placed()
+                left = [i for i in left if i not in placed]
+                if left:
+                    left = insert_all(routes, left, until=stop_at)
+                if len(groups) == 1 and (self.params.solution_limit is not None or small):
+                    break  # one model saw everything: another round would repeat it
+                stale = 0 if improved[0] else stale + 1
+                if self.params.solution_limit is not None and (stale >= 1 or round_no >= 2):
+                    break  # deterministic runs do a fixed, small amount of work
+                if focus is not None and stale >= 1:
+                    break
+        return routes
 
 
-# --- exact timing, repair and greedy insertion -------------------------------------------
+# --- groups of cars ------------------------------------------------------------------------
 
 
-def _sound(net: Network, v: int, seq: Sequence[int]) -> bool:
-    """Each pick-up precedes its own drop-off, seats fit and an exact timing exists."""
-    seen: set[int] = set()
-    for node in seq:
-        if node in seen or (node % 2 == 1 and node - 1 not in seen):
-            return False
-        seen.add(node)
-    if any(node % 2 == 0 and node + 1 not in seen for node in seen):
+@dataclass
+class _Group:
+    vehicles: list[int]
+    requests: list[int]  # served by those cars now, then the ones left out offered to them
+
+
+def _groups(net: Network, routes: Routes, left: Sequence[int], target: int,
+            rng: random.Random, focus: set[int] | None, whole: bool) -> list[_Group]:
+    """Disjoint groups of cars that lie close in place and time, each with about ``target``
+    riders, plus the riders left out nearest to each group and a few idle cars."""
+    m = net.n_vehicles
+    riders = {v: sorted({n // 2 for n in routes.seqs[v]}) for v in range(m)}
+    total = sum(len(r) for r in riders.values()) + len(left)
+    if m == 0:
+        return []
+    if focus is not None:
+        target = max(10, target // 3)  # stability: re-optimise little around each change
+    elif whole or total <= target:
+        requests = [i for v in range(m) for i in riders[v]] + list(left)
+        return [_Group(list(range(m)), requests)]
+
+    # Where and when each car works: a middle stop of its route (its start if idle).
+    def anchor(v: int) -> tuple[int, int]:
+        seq = routes.seqs[v]
+        if not seq:
+            return net.start(v), net.shift(v)[0]
+        mid = seq[len(seq) // 2]
+        return mid, routes.early[v][len(seq) // 2 + 1]
+
+    anchors = [anchor(v) for v in range(m)]
+
+    def apart(a: tuple[int, int], b: tuple[int, int]) -> int:
+        return net.t(a[0], b[0]) + abs(a[1] - b[1]) // 2
+
+    busy = [v for v in range(m) if routes.seqs[v]]
+    idle = [v for v in range(m) if not routes.seqs[v]]
+    order = busy[:]
+    rng.shuffle(order)
+    if focus is not None:  # re-plan for stability: groups only around what changed
+        order = [v for v in order if v in focus] + [v for v in order if v not in focus]
+    free = set(busy)
+    groups: list[_Group] = []
+    for seed in order:
+        if seed not in free:
+            continue
+        if focus is not None and seed not in focus and groups:
+            break
+        near = sorted(free, key=lambda v: apart(anchors[seed], anchors[v]))
+        members, count = [], 0
+        for v in near:
+            if count >= target and members:
+                break
+            members.append(v)
+            count += len(riders[v])
+            free.discard(v)
+        groups.append(_Group(members, [i for v in members for i in riders[v]]))
+    if not groups:
+        groups = [_Group([], [])]
+    # Riders left out, and idle cars, go to the group they are nearest to.
+    cap = max(10, target // 3)
+    if focus is not None:
+        left = [i for i in left if -1 - i in focus] + [i for i in left if -1 - i not in focus]
+    for i in left:
+        point = (2 * i, net.lo[2 * i])
+        best = min(range(len(groups)), key=lambda g: min(
+            (apart(point, anchors[v]) for v in groups[g].vehicles), default=0))
+        if len(groups[best].requests) < target + cap:
+            groups[best].requests.append(i)
+    spare = max(1, len(idle) // max(1, len(groups)) + 1)
+    for v in idle:
+        fits = [g for g in range(len(groups))
+                if sum(1 for u in groups[g].vehicles if not routes.seqs[u]) < spare]
+        if fits:
+            best = min(fits, key=lambda g: min(
+                (apart(anchors[v], anchors[u]) for u in groups[g].vehicles), default=0))
+            groups[best].vehicles.append(v)
+    return [g for g in groups if g.vehicles and g.requests]
+
+
+def _task(net: Network, routes: Routes, group: _Group, budget: float, params: SolveParams,
+          vehicle_cost: int) -> SubTask:
+    """The OR-Tools sub-problem for a group, in local numbers, warm-started from its routes."""
+    local: dict[int, int] = {}
+    nodes: list[int] = []
+    for k, i in enumerate(group.requests):
+        local[2 * i], local[2 * i + 1] = 2 * k, 2 * k + 1
+        nodes += [2 * i, 2 * i + 1]
+    nodes += [net.start(v) for v in group.vehicles] + [net.end(v) for v in group.vehicles]
+    places = [net.pt[n] for n in nodes]
+    D = net.D
+    travel = [[D[a][b] for b in places] for a in places]
+    where = {v: k for k, v in enumerate(group.vehicles)}
+    longest = max((max(row) for row in travel), default=1)
+    penalty = (len(nodes) + 1) * max(1, longest) * 2 + 2 * vehicle_cost + 1
+    return SubTask(
+        travel=travel,
+        service=[net.service[n] for n in nodes],
+        lo=[net.lo[n] for n in nodes],
+        hi=[net.hi[n] for n in nodes],
+        seats=[net.seats[n] if n < 2 * net.n_requests else 0 for n in nodes],
+        chairs=[net.wheelchair[n] if n < 2 * net.n_requests else 0 for n in nodes],
+        limits=[net.ride_limit(i) for i in group.requests],
+        pinned=[None if net.pinned[i] is None else where.get(net.pinned[i], -1)
+                for i in group.requests],
+        shifts=[net.shift(v) for v in group.vehicles],
+        capacity=[net.capacity[v] for v in group.vehicles],
+        chair_capacity=[net.chairs[v] for v in group.vehicles],
+        initial=[[local[n] for n in routes.seqs[v]] for v in group.vehicles],
+        penalty=penalty,
+        vehicle_cost=vehicle_cost,
+        time_limit_s=budget,
+        solution_limit=params.solution_limit,
+        first_solution=params.first_solution,
+        metaheuristic=params.metaheuristic,
+    )
+
+
+def _accept(net: Network, routes: Routes, group: _Group, answer: list[list[int]],
+            vehicle_cost: int) -> bool:
+    """Take OR-Tools' routes for the group if, checked exactly, they are better."""
+    nodes = [n for i in group.requests for n in (2 * i, 2 * i + 1)]
+    new: dict[int, list[int]] = {}
+    for k, v in enumerate(group.vehicles):
+        seq = _repair(net, v, [nodes[n] for n in answer[k]])
+        new[v] = seq
+
+    def score(seqs: dict[int, list[int]]) -> tuple[int, int]:
+        served = sum(len(s) for s in seqs.values()) // 2
+        cost = sum(net.drive_s(v, s) + (vehicle_cost if s else 0) for v, s in seqs.items())
+        return (-served, cost)
+
+    old = {v: routes.seqs[v] for v in group.vehicles}
+    if score(new) >= score(old):
         return False
-    return net.fits(v, seq) and net.schedule(v, seq) is not None
+    for v, seq in new.items():
+        routes.seqs[v] = seq
+        routes.refresh(v)
+    return True
 
 
 def _repair(net: Network, v: int, seq: list[int]) -> list[int]:
@@ -308,28 +435,115 @@ def _repair(net: Network, v: int, seq: list[int]) -> list[int]:
     return seq
 
 
-def _insert_greedily(net: Network, seqs: dict[int, list[int]], todo: Sequence[int],
-                     until: float) -> set[int]:
-    """Insert each request where it adds least driving and stays feasible; the ones not
-    tried before ``until`` are returned."""
-    late: set[int] = set()
-    for i in sorted(todo, key=lambda i: (net.lo[2 * i], net.hi[2 * i + 1], i)):
-        if time.monotonic() > until:
-            late.add(i)
-            continue
-        p, d = 2 * i, 2 * i + 1
-        options = []
-        for v in range(net.n_vehicles):
-            seq = seqs.get(v, [])
-            base = net.drive(v, seq)[0]
-            for a in range(len(seq) + 1):
-                for b in range(a, len(seq) + 1):
-                    new = [*seq[:a], p, *seq[a:b], d, *seq[b:]]
-                    options.append((net.drive(v, new)[0] - base, v, new))
-        options.sort(key=lambda option: (option[0], option[1]))
-        for _, v, new in options:
-            if net.fits(v, new) and not net.quick_reject(v, new) and net.schedule(v, new):
-                seqs[v] = new
-                break
-    return late
+def _sound(net: Network, v: int, seq: Sequence[int]) -> bool:
+    """Each pick-up precedes its own drop-off, seats fit and an exact timing exists."""
+    seen: set[int] = set()
+    for node in seq:
+        if node in seen or (node % 2 == 1 and node - 1 not in seen):
+            return False
+        if not net.allowed(v, node // 2):
+            return False
+        seen.add(node)
+    if any(node % 2 == 0 and node + 1 not in seen for node in seen):
+        return False
+    return net.fits(v, seq) and net.earliest(v, seq) is not None
 
+
+def _from_plan(net: Network, plan: Plan) -> tuple[dict[int, list[int]], set[int]]:
+    """A previous plan's routes as node sequences in this network, and the cars whose routes
+    lost riders: riders no longer in the problem are dropped, riders now on board start
+    their car's route, and a route that no longer works is trimmed until it does."""
+    vehicles = {vehicle.id: v for v, vehicle in enumerate(net.problem.vehicles)}
+    seqs: dict[int, list[int]] = {}
+    trimmed: set[int] = set()
+    for v, vehicle in enumerate(net.problem.vehicles):
+        if vehicle.onboard:
+            seqs[v] = [2 * net.request_index[rid] for rid in vehicle.onboard]
+    for route in plan.routes:
+        v = vehicles.get(route.vehicle)
+        if v is None:
+            continue
+        seq = seqs.get(v, [])
+        for stop in route.stops:
+            i = net.request_index.get(stop.request)
+            if i is None:
+                trimmed.add(v)
+            elif stop.kind == "pickup" and net.pinned[i] is None:
+                seq.append(2 * i)
+            elif stop.kind == "dropoff" and 2 * i in seq:
+                seq.append(2 * i + 1)
+        repaired = _repair(net, v, seq)
+        if repaired != seq:
+            trimmed.add(v)
+        seqs[v] = repaired
+    return seqs, trimmed
+
+
+# --- reasons -------------------------------------------------------------------------------
+
+
+def screen(net: Network, i: int) -> str | None:
+    """Why no car could serve request i even on its own, or None if some car could."""
+    r = net.problem.requests[i]
+    p, d = 2 * i, 2 * i + 1
+    pinned = net.pinned[i]
+    vehicles = [pinned] if pinned is not None else range(net.n_vehicles)
+    for v in vehicles:  # the common case: some car can, and one of the first does
+        if net.allowed(v, i) and net.earliest(v, [p, d]) is not None:
+            return None
+    roomy = [v for v in vehicles if net.problem.vehicles[v].seats >= r.seats]
+    if not roomy:
+        return f"no car has room for {r.seats} seat{'s' if r.seats != 1 else ''}"
+    able = [v for v in roomy if net.problem.vehicles[v].wheelchair >= r.wheelchair]
+    if not able:
+        if r.wheelchair == 1:
+            return "no car has wheelchair space"
+        return f"no car has {r.wheelchair} wheelchair spaces"
+    lo_p, hi_p, lo_d, hi_d = net.lo[p], net.hi[p], net.lo[d], net.hi[d]
+    covering = [v for v in able if net.shift(v)[0] <= hi_p and net.shift(v)[1] >= lo_p]
+    if not covering:
+        return f"no car's shift covers the pick-up window {format_hm(lo_p)}-{format_hm(hi_p)}"
+    direct = net.t(p, d)
+    limit = net.ride_limit(i)
+    if limit is not None and direct + net.service[p] > limit:
+        if pinned is not None:
+            return "the rider on board cannot reach the drop-off within the ride limit"
+        return (f"the direct drive ({format_minutes(direct)}) already breaks the ride limit "
+                f"({format_minutes(r.max_ride_s or 0)})")
+    at_pickup = {v: max(net.shift(v)[0] + net.t(net.start(v), p), lo_p) for v in covering}
+    reach = [v for v in covering if at_pickup[v] <= hi_p]
+    if not reach:
+        return f"no car can reach the pick-up before {format_hm(hi_p)}"
+    if not any(max(at_pickup[v] + net.service[p] + direct, lo_d) <= hi_d for v in reach):
+        return f"no car can reach the drop-off before {format_hm(hi_d)}"
+    if r.max_ride_s is not None and lo_d - (hi_p + net.service[p]) > r.max_ride_s:
+        return (f"its windows force a ride longer than the limit "
+                f"({format_minutes(r.max_ride_s)})")
+    return "no car can make this ride and still reach the end of its route within its shift"
+
+
+def area_name(net: Network, node: int) -> str:
+    """Where a stop is, coarsely enough to name a neighbourhood: a 0.02-degree cell (about
+    2 km) around it, or its matrix place."""
+    point = net.places[net.pt[node]] if net.pt[node] < len(net.places) else None
+    if point is None:
+        return "an unknown place"
+    if point.lat is not None and point.lon is not None:
+        return f"the area around {round(point.lat / 0.02) * 0.02:.2f}, " \
+               f"{round(point.lon / 0.02) * 0.02:.2f}"
+    return f"place {point.loc}"
+
+
+def _fleet_full(net: Network, i: int) -> str:
+    p, d = 2 * i, 2 * i + 1
+    begin = net.lo[p]
+    finish = net.hi[d] if net.hi[d] < net.hi[p] + 6 * 3600 else net.hi[p]
+    r = net.problem.requests[i]
+    if r.pickup_window is None and r.dropoff_window is None:
+        return f"the fleet was full (pick-up in {area_name(net, p)})"
+    return (f"the fleet was full between {format_hm(begin)} and {format_hm(finish)} "
+            f"in {area_name(net, p)}")
+
+
+__all__ = ["DEFAULT_PARAMS", "ProgressCallback", "SolveParams", "SolveProgress", "replace",
+           "screen", "solve"]

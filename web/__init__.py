@@ -101,9 +101,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.api import api, on_domain_error, on_validation_error
     from web.api_accounts import accounts_api
     from web.auth import auth
-    from web.pages import board, driver, pages, rider
+    from web.pages import admin, board, driver, pages, rider
 
-    for blueprint in (pages, auth, board, driver, rider, api, accounts_api):
+    for blueprint in (pages, auth, board, driver, rider, admin, api, accounts_api):
         app.register_blueprint(blueprint)
     app.register_blueprint(__import__("web.api_dispatch").api_dispatch.dispatch_api)  # issue 5
     from web.apispec import spec

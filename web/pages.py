@@ -23,6 +23,7 @@ pages = Blueprint("pages", __name__)
 board = Blueprint("board", __name__)
 driver = Blueprint("driver", __name__)
 rider = Blueprint("rider", __name__)
+admin = Blueprint("admin", __name__)
 
 
 def _asked_day() -> tuple[dt.date | None, Half | None]:
@@ -95,3 +96,10 @@ def rider_home() -> Any:
     """The rider's rides and bookings."""
     day, _half = default_day(db(), *_asked_day(), now=current_app.config["CLOCK"]())
     return render_template("rider.html", date=day.isoformat())
+
+
+@admin.get("/admin", endpoint="home")
+@roles_required(Role.ADMIN.value)
+def admin_home() -> Any:
+    """Invitations and the audit log."""
+    return render_template("admin.html")

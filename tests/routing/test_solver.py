@@ -152,7 +152,10 @@ def test_fleet_full_names_the_windows():
     plan = solve(line_problem([car(seats=1)], riders), EXACT)
     assert plan.summary.served == 1
     (left,) = plan.unassigned
-    assert left.reason == "the fleet was full between 06:00 and 06:30"
+    assert left.reason == "the fleet was full between 06:00 and 06:30 in place 1"
+    # One more car, based at the rider's pick-up, would carry the rider left out.
+    (extra,) = plan.shortfall
+    assert extra.riders == (left.request,) and extra.area == "place 1"
 
 
 def test_progress_is_reported_at_the_end(two_on_a_line):
@@ -169,8 +172,9 @@ def test_no_vehicles_leaves_everyone_unassigned():
 
 def test_fallback_insertion_alone_gives_a_checked_plan(monkeypatch, two_on_a_line):
     import routing.solver as solver_module
+    from routing.ortools_model import SubResult
 
-    monkeypatch.setattr(solver_module, "_search", lambda *args: None)
+    monkeypatch.setattr(solver_module, "solve_task", lambda task: SubResult(None, None, 0.0))
     plan = solve(two_on_a_line, SolveParams(time_limit_s=5))
     assert plan.summary.served == 2 and plan.summary.drive_s == 480
 

@@ -34,6 +34,7 @@ POLICY: dict[tuple[str, str], set[str]] = {
     ("GET", "board.board"): STAFF,
     ("GET", "driver.route"): {DRIVER},
     ("GET", "rider.home"): {RIDER},
+    ("GET", "admin.home"): {ADMIN},
     ("POST", "api.session_create"): EVERYONE,
     ("GET", "api.session_show"): LOGGED_IN,
     ("DELETE", "api.session_delete"): EVERYONE,
