@@ -10,7 +10,9 @@ from flask_login import current_user, login_user, logout_user
 
 from dispatch.errors import Conflict, InvalidInput, NotFound
 from dispatch.services import privacy
-from dispatch.services.accounts import accept_invite as accept, authenticate, find_invite
+from dispatch.models import Person
+from dispatch.services.accounts import accept_invite as accept
+from dispatch.services.accounts import authenticate, find_invite, log_out_everywhere
 from web.database import db
 from web.extensions import limiter
 from web.users import LoggedIn, public
@@ -58,6 +60,13 @@ def login() -> Any:
 @auth.post("/logout")
 @public
 def logout() -> Any:
+    """Log out here, or (with everywhere=1) on every device."""
+    if request.form.get("everywhere") == "1" and current_user.is_authenticated:
+        session = db()
+        person = session.get(Person, current_user.id)
+        if person is not None:
+            log_out_everywhere(session, person)
+            session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

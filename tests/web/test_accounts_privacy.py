@@ -145,3 +145,40 @@ def test_session_cookie_is_secure_over_https(app: Flask) -> None:
     assert "Secure" in response.headers["Set-Cookie"]
     plain = app.test_client().post("/api/v1/session", json={"username": "rider-1", "password": PASSWORD})
     assert "Secure" not in plain.headers["Set-Cookie"]
+
+
+def test_the_logout_form_can_end_every_session(app: Flask, login: Callable[[str], ApiClient]) -> None:
+    phone, laptop = login("rider-1"), login("rider-1")
+    response = laptop.client.post("/logout", data={"csrf_token": laptop.csrf, "everywhere": "1"})
+    assert response.status_code == 302
+    assert phone.get("/api/v1/session").status_code == 401
+
+
+def test_a_driver_asking_for_another_cars_route_gets_nothing(
+    app: Flask, login: Callable[[str], ApiClient], people: dict[str, int]
+) -> None:
+    from web.extensions import socketio
+
+    dispatcher = login("dispatcher")
+    _plan(dispatcher)
+    board = dispatcher.get(f"/api/v1/board?date={SERVICE_DAY}&half=morning").get_json()
+    [route] = board["routes"]  # three riders fit in one car
+    owner = "driver-1" if route["driver"]["id"] == people["driver-1"] else "driver-2"
+    outsider = login("driver-2" if owner == "driver-1" else "driver-1")
+    leaked = route["stops"][0]["rider"]["name"]
+    answers = [
+        outsider.get(f"/api/v1/board?date={SERVICE_DAY}&half=morning"),
+        outsider.get(f"/api/v1/driver/route?date={SERVICE_DAY}&half=morning"),
+        outsider.post(f"/api/v1/stops/{route['stops'][0]['id']}/status", json={"status": "picked_up"}),
+        outsider.get("/api/v1/route-sheets"),
+        outsider.get(f"/api/v1/bookings/{route['stops'][0]['booking_id']}"),
+    ]
+    assert [a.status_code for a in answers] == [403, 200, 404, 403, 403]
+    assert answers[1].get_json()["route"] is None
+    for answer in answers:
+        assert leaked not in answer.get_data(as_text=True)
+    page = outsider.get("/board")
+    assert page.status_code == 302 and leaked not in page.get_data(as_text=True)
+    listener = socketio.test_client(app, flask_test_client=outsider.client)
+    app.extensions["carpool.publisher"].publish("probe", {}, [f"driver:{route['driver']['id']}"])
+    assert [m for m in listener.get_received() if m["name"] == "probe"] == []
