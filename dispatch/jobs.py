@@ -97,6 +97,7 @@ def run_plan_job(job_id: int, settings_values: dict[str, Any], messages: Any) ->
             time_limit_s=params.get("time_limit_s"),
             created_by_id=created_by_id,
             progress=on_progress,
+            draft=bool(params.get("draft")),
         )
         with unit_of_work(factory) as session:
             job = session.get(Job, job_id)

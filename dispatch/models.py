@@ -153,9 +153,7 @@ class Place(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     # A home belongs to a person and goes when they do.
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), index=True
-    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
 
 
 class Vehicle(Base):
@@ -171,9 +169,7 @@ class Vehicle(Base):
     name: Mapped[str] = mapped_column(String(120))
     seats: Mapped[int] = mapped_column(Integer)
     wheelchair: Mapped[int] = mapped_column(Integer, default=0)
-    driver_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), index=True
-    )
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     base_place_id: Mapped[int] = mapped_column(ForeignKey("place.id"))
     in_service: Mapped[bool] = mapped_column(default=True)
     # Why a car is off the road ("broke down", "no driver today"), while it is.
@@ -252,13 +248,9 @@ class Plan(Base):
     distance_m: Mapped[int] = mapped_column(Integer)
     solve_s: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
 
-    routes: Mapped[list[Route]] = relationship(
-        back_populates="plan", cascade="all, delete-orphan", order_by="Route.id"
-    )
+    routes: Mapped[list[Route]] = relationship(back_populates="plan", cascade="all, delete-orphan", order_by="Route.id")
     unassigned: Mapped[list[UnassignedRide]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="UnassignedRide.id"
     )
@@ -272,9 +264,7 @@ class Route(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
-    driver_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), index=True
-    )
+    driver_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     # The start is often the driver's home: old plans forget it (see privacy purge).
     start_lat: Mapped[float | None] = mapped_column(Float)
     start_lon: Mapped[float | None] = mapped_column(Float)
@@ -290,9 +280,7 @@ class Route(Base):
     plan: Mapped[Plan] = relationship(back_populates="routes")
     vehicle: Mapped[Vehicle] = relationship()
     driver: Mapped[Person | None] = relationship()
-    stops: Mapped[list[Stop]] = relationship(
-        back_populates="route", cascade="all, delete-orphan", order_by="Stop.seq"
-    )
+    stops: Mapped[list[Stop]] = relationship(back_populates="route", cascade="all, delete-orphan", order_by="Stop.seq")
 
     # Set by hand (version_id_generator False) so that any change to a stop can
     # bump its route; the UPDATE still checks the old number.
@@ -309,21 +297,15 @@ class Stop(Base):
     route_id: Mapped[int] = mapped_column(ForeignKey("route.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     kind: Mapped[StopKind] = mapped_column(_enum(StopKind, "stop_kind"))
-    booking_id: Mapped[int | None] = mapped_column(
-        ForeignKey("booking.id", ondelete="SET NULL"), index=True
-    )
-    rider_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), index=True
-    )
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"), index=True)
+    rider_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"), index=True)
     # Null once a home is forgotten (old plans, deleted riders); stations stay.
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
     arrive_s: Mapped[int] = mapped_column(Integer)
     start_s: Mapped[int] = mapped_column(Integer)
     depart_s: Mapped[int] = mapped_column(Integer)
     load: Mapped[int] = mapped_column(Integer)
-    status: Mapped[StopStatus] = mapped_column(
-        _enum(StopStatus, "stop_status"), default=StopStatus.PLANNED
-    )
+    status: Mapped[StopStatus] = mapped_column(_enum(StopStatus, "stop_status"), default=StopStatus.PLANNED)
     status_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     route: Mapped[Route] = relationship(back_populates="stops")
@@ -338,9 +320,7 @@ class UnassignedRide(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id", ondelete="CASCADE"), index=True)
-    booking_id: Mapped[int | None] = mapped_column(
-        ForeignKey("booking.id", ondelete="SET NULL"), index=True
-    )
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"), index=True)
     reason: Mapped[str] = mapped_column(Text)
 
     plan: Mapped[Plan] = relationship(back_populates="unassigned")
@@ -363,9 +343,7 @@ class Job(Base):
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plan.id", ondelete="SET NULL"))
     error: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

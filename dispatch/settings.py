@@ -26,9 +26,7 @@ def config_path() -> Path:
     return local if local.exists() else DEFAULT_CONFIG_PATH
 
 
-def load_config_mapping(
-    path: Path | None = None, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def load_config_mapping(path: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read the TOML file, then apply CARPOOL_<KEY> overrides (JSON-parsed when possible)."""
     with open(path or config_path(), "rb") as fh:
         values: dict[str, Any] = tomllib.load(fh)

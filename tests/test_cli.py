@@ -63,9 +63,7 @@ def test_demo_makes_up_a_password_when_none_is_given(runner: CliRunner, tmp_path
         (["plan", "--date", "2026-12-07", "--half", "noon"], "--half"),
     ],
 )
-def test_bad_options_get_a_one_line_error_and_a_nonzero_exit(
-    runner: CliRunner, args: list[str], message: str
-) -> None:
+def test_bad_options_get_a_one_line_error_and_a_nonzero_exit(runner: CliRunner, args: list[str], message: str) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert message in result.output

@@ -8,23 +8,22 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
-from werkzeug.middleware.proxy_fix import ProxyFix
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dispatch.errors import DispatchError
-
 from dispatch.events import EventPublisher
 from dispatch.jobs import JobRunner, LocalProcessRunner
 from dispatch.models import Person
 from dispatch.settings import Settings, load_config_mapping
-from web.database import db, init_database
-from web.extensions import csrf, limiter, login_manager, socketio
 
 # Imported before any init_app: Flask-SocketIO keeps handlers declared while it has
 # no server and binds them to every app; a handler declared later would bind to
 # the first app's server only, leaving the next app's connections unauthenticated.
 from web import socket_events  # noqa: E402
+from web.database import db, init_database
+from web.extensions import csrf, limiter, login_manager, socketio
 from web.users import LoggedIn, init_access, public
 
 

@@ -20,10 +20,10 @@ from dispatch.services import operations, planning, privacy
 from dispatch.services.accounts import authenticate
 from routing.clock import format_hms, parse_time
 from web import serialize
-from web.database import db
-from web.days import default_day, parse_date
 from web.apispec import responses, spec
 from web.auth import login_limit
+from web.database import db
+from web.days import default_day, parse_date
 from web.extensions import csrf, limiter
 from web.users import STAFF, LoggedIn, public, roles_required
 
@@ -145,10 +145,7 @@ def board() -> Any:
     routes: list[dict[str, Any]] = []
     unassigned: list[dict[str, Any]] = []
     if plan is not None:
-        routes = [
-            serialize.route_json(route, i)
-            for i, route in enumerate(planning.plan_routes(session, plan))
-        ]
+        routes = [serialize.route_json(route, i) for i, route in enumerate(planning.plan_routes(session, plan))]
         for left_out in plan.unassigned:
             booking = left_out.booking
             unassigned.append(
@@ -164,12 +161,7 @@ def board() -> Any:
     privacy.audit_view(session, actor_id=current_user.id, what=f"board {day} {half.value}: riders and places")
     session.commit()
     vehicles = session.scalars(select(Vehicle).order_by(Vehicle.id))
-    job = session.scalar(
-        select(Job)
-        .where(Job.kind == "plan")
-        .order_by(Job.id.desc())
-        .limit(1)
-    )
+    job = session.scalar(select(Job).where(Job.kind == "plan").order_by(Job.id.desc()).limit(1))
     return jsonify(
         date=day.isoformat(),
         half=half.value,
@@ -195,10 +187,12 @@ def plan_create() -> Any:
     """Start planning a date and half-day in the background; progress comes over Socket.IO."""
     body: PlanBody = request.context.json  # type: ignore[attr-defined]
     session = db()
-    running = session.scalar(
-        select(Job).where(Job.kind == "plan").where(Job.status.in_(["queued", "running"]))
-    )
-    if running is not None and running.params.get("date") == body.date.isoformat() and running.params.get("half") == body.half:
+    running = session.scalar(select(Job).where(Job.kind == "plan").where(Job.status.in_(["queued", "running"])))
+    if (
+        running is not None
+        and running.params.get("date") == body.date.isoformat()
+        and running.params.get("half") == body.half
+    ):
         raise Conflict("this half-day is already being planned")
     job = create_job(
         session,
@@ -231,7 +225,13 @@ def driver_route() -> Any:
     """The driver's own route; riders by first name only."""
     session = db()
     query: DayQuery = request.context.query  # type: ignore[attr-defined]
-    day, half = default_day(session, query.date, query.half and Half(query.half), driver_id=current_user.id, now=current_app.config["CLOCK"]())
+    day, half = default_day(
+        session,
+        query.date,
+        query.half and Half(query.half),
+        driver_id=current_user.id,
+        now=current_app.config["CLOCK"](),
+    )
     plan = planning.current_plan(session, day, half)
     route_data = None
     if plan is not None:
@@ -240,8 +240,8 @@ def driver_route() -> Any:
                 reveal = riders_revealed(day, route.start_s, route.end_s)
                 route_data = serialize.route_json(route, i, first_name_only=True, reveal=reveal)
                 if reveal:
-                    privacy.audit_view(session, actor_id=current_user.id,
-                                       what=f"own route {day} {half.value}: riders' first names and pick-ups")  # fmt: skip
+                    what = f"own route {day} {half.value}: riders' first names and pick-ups"
+                    privacy.audit_view(session, actor_id=current_user.id, what=what)
                     session.commit()
     return jsonify(date=day.isoformat(), half=half.value, route=route_data)
 
@@ -286,9 +286,7 @@ def stop_status(stop_id: int) -> Any:
 def places() -> Any:
     """Stations and known places matching ?q=; homes only to their owner."""
     text = (request.context.query.q or "").strip()  # type: ignore[attr-defined]
-    query = select(Place).where(
-        or_(Place.kind != PlaceKind.HOME, Place.owner_id == current_user.id)
-    )
+    query = select(Place).where(or_(Place.kind != PlaceKind.HOME, Place.owner_id == current_user.id))
     if text:
         query = query.where(func.lower(Place.name).contains(text.lower(), autoescape=True))
     query = query.order_by(Place.kind, Place.name).limit(20)
@@ -411,9 +409,7 @@ def rider_trips() -> Any:
     day, _half = default_day(session, query.date, None, now=current_app.config["CLOCK"]())
     trips: list[dict[str, Any]] = []
     for half in (Half.MORNING, Half.EVENING):
-        wanted = [
-            b for b in booking_service.bookings_on(session, day, half) if b.rider_id == current_user.id
-        ]
+        wanted = [b for b in booking_service.bookings_on(session, day, half) if b.rider_id == current_user.id]
         if not wanted:
             continue
         plan = planning.current_plan(session, day, half)

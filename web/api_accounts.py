@@ -133,4 +133,3 @@ def audit_list() -> Any:
          "action": e.action, "subject_id": e.subject_id, "what": e.what}
         for e in entries
     ])  # fmt: skip
-

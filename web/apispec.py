@@ -10,7 +10,6 @@ from pydantic import BaseModel
 from spectree import Response, SpecTree
 
 
-
 class ErrorBody(BaseModel):
     """Every error: what went wrong, and for bad input a reason per field."""
 

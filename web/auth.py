@@ -9,8 +9,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
 from dispatch.errors import Conflict, InvalidInput, NotFound
-from dispatch.services import privacy
 from dispatch.models import Person
+from dispatch.services import privacy
 from dispatch.services.accounts import accept_invite as accept
 from dispatch.services.accounts import authenticate, find_invite, log_out_everywhere
 from web.database import db
@@ -44,9 +44,7 @@ def login() -> Any:
     next_url = _safe_next(request.values.get("next"))
     error = None
     if request.method == "POST":
-        person = authenticate(
-            db(), request.form.get("username", "").strip(), request.form.get("password", "")
-        )
+        person = authenticate(db(), request.form.get("username", "").strip(), request.form.get("password", ""))
         if person is not None:
             login_user(LoggedIn.of(person))
             return redirect(next_url or url_for("pages.home"))

@@ -46,9 +46,7 @@ def solve_progress_bar(label: str) -> Iterator[Callable[[Any], None]]:
             bar.total = progress.requests
         bar.n = progress.placed
         hours, rest = divmod(int(progress.best_drive_s or 0), 3600)
-        bar.set_postfix_str(
-            f"drive {hours} h {rest // 60:02d} min, {progress.time_left_s:.0f} s left", refresh=False
-        )
+        bar.set_postfix_str(f"drive {hours} h {rest // 60:02d} min, {progress.time_left_s:.0f} s left", refresh=False)
         bar.refresh()
 
     try:
@@ -89,9 +87,7 @@ def db_upgrade(database_url: str | None) -> None:
 @click.option("--half", type=click.Choice(["morning", "evening"]), required=True)
 @click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600), help="Seconds to search.")
 @click.option("--database", "database_url", help="Database URL (default: DATABASE_URL from config).")
-def plan_command(
-    service_date: dt.date, half: str, time_limit: float | None, database_url: str | None
-) -> None:
+def plan_command(service_date: dt.date, half: str, time_limit: float | None, database_url: str | None) -> None:
     """Plan the routes for one date and half-day from the stored bookings."""
     from dispatch.db import make_engine, make_session_factory
     from dispatch.services.solving import make_plan
@@ -184,7 +180,9 @@ def _forget_homes(database_url: str, days: int) -> tuple[int, int]:
 
 
 @privacy_group.command("forget-homes")
-@click.option("--days", type=click.IntRange(min=0), help="Keep homes this many days (default: FORGET_HOMES_AFTER_DAYS).")
+@click.option(
+    "--days", type=click.IntRange(min=0), help="Keep homes this many days (default: FORGET_HOMES_AFTER_DAYS)."
+)
 @click.option("--database", "database_url", help="Database URL (default: DATABASE_URL from config).")
 def forget_homes_command(days: int | None, database_url: str | None) -> None:
     """Remove home coordinates from plans older than the retention period (stations stay)."""

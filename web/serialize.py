@@ -64,9 +64,7 @@ def vehicle_json(vehicle: Vehicle) -> dict[str, Any]:
     }
 
 
-def route_json(
-    route: Route, index: int, *, first_name_only: bool = False, reveal: bool = True
-) -> dict[str, Any]:
+def route_json(route: Route, index: int, *, first_name_only: bool = False, reveal: bool = True) -> dict[str, Any]:
     end = None
     if route.end_lat is not None and route.end_lon is not None:
         end = {"lat": route.end_lat, "lon": route.end_lon, "time": format_hms(route.end_s)}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from dispatch.errors import Forbidden, InvalidInput, NotFound
+from dispatch.errors import InvalidInput, NotFound
 from dispatch.models import Booking, BookingSkip, Half, Person, Place, PlaceKind, Role, TimeKind
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -160,8 +160,4 @@ def bookings_on(session: Session, day: dt.date, half: Half | str) -> list[Bookin
         .order_by(Booking.id)
     )
     name = weekday_name(day)
-    return [
-        b
-        for b in candidates
-        if name in b.weekdays.split(",") and all(s.date != day for s in b.skips)
-    ]
+    return [b for b in candidates if name in b.weekdays.split(",") and all(s.date != day for s in b.skips)]

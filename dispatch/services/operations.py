@@ -30,16 +30,12 @@ def stop_for(session: Session, stop_id: int, actor: Person) -> Stop:
     raise NotFound("no such stop")
 
 
-def set_stop_status(
-    session: Session, stop: Stop, status: str, actor: Person, notices: PendingNotices
-) -> Stop:
+def set_stop_status(session: Session, stop: Stop, status: str, actor: Person, notices: PendingNotices) -> Stop:
     """Record a pick-up, drop-off or no-show (or undo one, back to planned)."""
     try:
         new = StopStatus(status)
     except ValueError:
-        raise InvalidInput(
-            {"status": "must be one of " + ", ".join(s.value for s in StopStatus)}
-        ) from None
+        raise InvalidInput({"status": "must be one of " + ", ".join(s.value for s in StopStatus)}) from None
     if new not in ALLOWED[stop.kind]:
         raise InvalidInput({"status": f"{new.value} does not fit a {stop.kind.value} stop"})
     stop.status = new

@@ -66,6 +66,47 @@ def _point(lat: float, lon: float) -> rp.Point:
     return rp.Point(lat=lat, lon=lon)
 
 
+def travel_for(settings: Settings) -> HaversineProvider:
+    """The travel model every plan and every hand edit of a plan uses."""
+    return HaversineProvider(circuity=settings.TRAVEL_CIRCUITY, speed_kmh=settings.TRAVEL_SPEED_KMH)
+
+
+def ride_request(booking: Booking, settings: Settings, travel: HaversineProvider) -> rp.Request:
+    """The routing request for one booking: its windows and its ride-time limit.
+
+    Morning rides must arrive by their time (and may arrive up to ARRIVE_EARLY_S
+    sooner); evening rides are picked up after their time, within PICKUP_WAIT_S.
+    """
+    service = int(settings.SERVICE_S)
+    pickup = _point(booking.from_place.lat, booking.from_place.lon)
+    dropoff = _point(booking.to_place.lat, booking.to_place.lon)
+    direct_s = int(travel.matrices([pickup, dropoff]).durations[0, 1])
+    max_ride = max(
+        int(settings.MAX_RIDE_S),
+        int(settings.MAX_RIDE_FACTOR * direct_s) + int(settings.MAX_RIDE_EXTRA_S),
+    )
+    t = booking.time_s
+    if booking.time_kind == TimeKind.ARRIVE_BY:
+        dropoff_window: rp.TimeWindow | None = rp.TimeWindow(max(0, t - int(settings.ARRIVE_EARLY_S)), t)
+        pickup_window = rp.TimeWindow(
+            max(0, t - int(settings.ARRIVE_EARLY_S) - max_ride - service),
+            max(0, t - direct_s - service),
+        )
+    else:
+        pickup_window = rp.TimeWindow(t, min(86399, t + int(settings.PICKUP_WAIT_S)))
+        dropoff_window = None
+    return rp.Request(
+        id=request_id(booking.id),
+        seats=booking.seats,
+        pickup=pickup,
+        dropoff=dropoff,
+        pickup_window=pickup_window,
+        dropoff_window=dropoff_window,
+        max_ride_s=max_ride,
+        wheelchair=booking.wheelchair,
+    )
+
+
 def build_problem(
     session: Session, service_date: dt.date, half: Half | str, settings: Settings
 ) -> PlanningInput:
@@ -88,41 +129,10 @@ def build_problem(
             .order_by(Vehicle.id)
         )
     )
-    travel = HaversineProvider(circuity=settings.TRAVEL_CIRCUITY, speed_kmh=settings.TRAVEL_SPEED_KMH)
+    travel = travel_for(settings)
     shift_start, shift_end = settings.shift_s(half.value)
     service = int(settings.SERVICE_S)
-
-    requests: list[rp.Request] = []
-    for booking in bookings:
-        pickup = _point(booking.from_place.lat, booking.from_place.lon)
-        dropoff = _point(booking.to_place.lat, booking.to_place.lon)
-        direct_s = int(travel.matrices([pickup, dropoff]).durations[0, 1])
-        max_ride = max(
-            int(settings.MAX_RIDE_S),
-            int(settings.MAX_RIDE_FACTOR * direct_s) + int(settings.MAX_RIDE_EXTRA_S),
-        )
-        t = booking.time_s
-        if booking.time_kind == TimeKind.ARRIVE_BY:
-            dropoff_window = rp.TimeWindow(max(0, t - int(settings.ARRIVE_EARLY_S)), t)
-            pickup_window = rp.TimeWindow(
-                max(0, t - int(settings.ARRIVE_EARLY_S) - max_ride - service),
-                max(0, t - direct_s - service),
-            )
-        else:
-            pickup_window = rp.TimeWindow(t, min(86399, t + int(settings.PICKUP_WAIT_S)))
-            dropoff_window = None
-        requests.append(
-            rp.Request(
-                id=request_id(booking.id),
-                seats=booking.seats,
-                pickup=pickup,
-                dropoff=dropoff,
-                pickup_window=pickup_window,
-                dropoff_window=dropoff_window,
-                max_ride_s=max_ride,
-                wheelchair=booking.wheelchair,
-            )
-        )
+    requests = [ride_request(booking, settings, travel) for booking in bookings]
 
     routing_vehicles = []
     for vehicle in vehicles:
@@ -167,24 +177,31 @@ def store_plan(
     *,
     created_by_id: int | None,
     notices: PendingNotices,
+    draft: bool = False,
 ) -> Plan:
     """Store the solver's plan as the one in force for its date and half-day.
 
     The plan it replaces is kept, marked superseded. Notices for the board,
     the drivers and the riders are queued on `notices`, to be sent after commit.
+    With `draft`, the plan is stored for the dispatcher to compare and then
+    publish or discard (dispatch.services.dispatching); drivers hear nothing yet,
+    and an older draft of the same half-day is discarded.
     """
-    session.execute(
-        update(Plan)
-        .where(Plan.service_date == planning.service_date)
-        .where(Plan.half == planning.half)
-        .where(Plan.status == PlanStatus.PUBLISHED)
-        .values(status=PlanStatus.SUPERSEDED)
-    )
+    if draft:
+        session.execute(
+            update(Plan)
+            .where(Plan.service_date == planning.service_date)
+            .where(Plan.half == planning.half)
+            .where(Plan.status == PlanStatus.DRAFT)
+            .values(status=PlanStatus.DISCARDED)
+        )
+    else:
+        _supersede(session, planning.service_date, planning.half)
     summary = result.summary
     plan = Plan(
         service_date=planning.service_date,
         half=planning.half,
-        status=PlanStatus.PUBLISHED,
+        status=PlanStatus.DRAFT if draft else PlanStatus.PUBLISHED,
         requests=summary.requests,
         served=summary.served,
         drive_s=summary.drive_s,
@@ -231,6 +248,27 @@ def store_plan(
             UnassignedRide(booking_id=_id_from_key(left_out.request), reason=left_out.reason)
         )
     session.flush()
+    if draft:
+        session.add(
+            Event(
+                actor_id=created_by_id,
+                kind="plan_drafted",
+                plan_id=plan.id,
+                data={
+                    "date": planning.service_date.isoformat(),
+                    "half": planning.half.value,
+                    "requests": summary.requests,
+                    "served": summary.served,
+                    "drive_s": summary.drive_s,
+                },
+            )
+        )
+        notices.add(
+            "plan_drafted",
+            {"plan_id": plan.id, "date": planning.service_date.isoformat(), "half": planning.half.value},
+            [BOARD_ROOM],
+        )
+        return plan
     session.add(
         Event(
             actor_id=created_by_id,
@@ -254,6 +292,16 @@ def store_plan(
         rooms,
     )
     return plan
+
+
+def _supersede(session: Session, service_date: dt.date, half: Half) -> None:
+    session.execute(
+        update(Plan)
+        .where(Plan.service_date == service_date)
+        .where(Plan.half == half)
+        .where(Plan.status == PlanStatus.PUBLISHED)
+        .values(status=PlanStatus.SUPERSEDED)
+    )
 
 
 def parse_half(text: str) -> Half:

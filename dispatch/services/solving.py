@@ -38,11 +38,13 @@ def make_plan(
     time_limit_s: float | None = None,
     created_by_id: int | None = None,
     progress: Callable[[SolveProgress], None] | None = None,
+    draft: bool = False,
 ) -> PlanOutcome:
     """Plan `service_date`'s `half` and store it as the plan in force.
 
     Returns the new plan's id and the notices to send (the caller sends them;
-    they are already committed).
+    they are already committed). With `draft`, the plan waits for a dispatcher
+    to publish it (plans started from the board); the command line publishes.
     """
     with unit_of_work(factory) as session:
         planning = build_problem(session, service_date, half, settings)
@@ -51,7 +53,7 @@ def make_plan(
     notices = PendingNotices()
     with unit_of_work(factory) as session:
         plan = store_plan(
-            session, planning, result, created_by_id=created_by_id, notices=notices
+            session, planning, result, created_by_id=created_by_id, notices=notices, draft=draft
         )
         plan_id = plan.id
     return PlanOutcome(plan_id=plan_id, summary=result.summary, notices=notices)

@@ -129,6 +129,9 @@ def test_the_dispatcher_plans_again_and_watches_the_progress(
     expect(button).to_be_disabled()
     expect(board.locator("#progress")).to_contain_text("Planning")
 
+    # A plan made from the board is a draft until the dispatcher publishes it.
+    expect(board.locator("#draft")).to_be_visible(timeout=60_000)
+    board.locator("#publish-button").click()
     board.wait_for_function(
         "old => window.board.data && window.board.data.plan && window.board.data.plan.id !== old",
         arg=old_plan,
@@ -136,8 +139,9 @@ def test_the_dispatcher_plans_again_and_watches_the_progress(
     )
     plan = board.evaluate("() => window.board.data.plan")
     expect(board.locator("#progress")).to_have_text(
-        f"Plan ready: {plan['served']} of {plan['requests']} riders have a car"
+        "The new plan is published; drivers and riders see it now."
     )
+    assert plan["status"] == "published"
     expect(button).to_be_enabled()
     seen = board.evaluate("() => window.progressSeen")
     assert any(re.search(r"\d+ of \d+ riders placed", text) for text in seen), seen

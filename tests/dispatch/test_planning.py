@@ -31,9 +31,7 @@ def test_problem_has_a_request_per_wanted_ride_and_a_vehicle_per_car(world: Worl
     assert all(v.end is not None for v in evening.vehicles)
 
 
-def test_make_plan_stores_routes_that_carry_every_rider_on_time(
-    world: World, factory: sessionmaker[Session]
-) -> None:
+def test_make_plan_stores_routes_that_carry_every_rider_on_time(world: World, factory: sessionmaker[Session]) -> None:
     outcome = make_plan(factory, SERVICE_DAY, "morning", SETTINGS, time_limit_s=2)
     with factory() as session:
         plan = session.get(Plan, outcome.plan_id)

@@ -23,9 +23,7 @@ def app(database_url: str) -> Iterator[Flask]:
         build_small_world(session)
         session.commit()
     engine.dispose()
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test", "SOLVER_TIME_LIMIT_S": 1}
-    )
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test", "SOLVER_TIME_LIMIT_S": 1})
     yield app
     app.extensions["carpool.engine"].dispose()
 

@@ -79,7 +79,11 @@ def _routes(app: Flask) -> dict[tuple[str, str], str]:
         if rule.endpoint in IGNORED:
             continue
         for method in rule.methods - {"HEAD", "OPTIONS"}:
-            path = re.sub(r"<(?:int:)?(\w+)>", lambda m: "2026-12-04" if m.group(1) in ("day",) else ("tok" if m.group(1) == "token" else "1"), rule.rule)
+            path = re.sub(
+                r"<(?:int:)?(\w+)>",
+                lambda m: "2026-12-04" if m.group(1) in ("day",) else ("tok" if m.group(1) == "token" else "1"),
+                rule.rule,
+            )
             found[(method, rule.endpoint)] = path
     return found
 
@@ -108,9 +112,7 @@ def _page_refused(response) -> bool:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("who", sorted(EVERYONE))
-def test_each_role_gets_exactly_what_the_policy_allows(
-    app: Flask, login: Callable[[str], ApiClient], who: str
-) -> None:
+def test_each_role_gets_exactly_what_the_policy_allows(app: Flask, login: Callable[[str], ApiClient], who: str) -> None:
     api = _client(app, login, who)
     if who != ANON:
         # A real CSRF token, so a refusal can only come from the access check.
@@ -124,7 +126,11 @@ def test_each_role_gets_exactly_what_the_policy_allows(
         if method == "GET":
             response = api.get(path)
         elif method == "POST":
-            response = api.post(path, **kwargs) if path.startswith("/api/") else api.client.post(path, data={"csrf_token": api.csrf or ""})
+            response = (
+                api.post(path, **kwargs)
+                if path.startswith("/api/")
+                else api.client.post(path, data={"csrf_token": api.csrf or ""})
+            )
         else:
             response = api.delete(path)
         if path.startswith("/api/"):
@@ -134,7 +140,8 @@ def test_each_role_gets_exactly_what_the_policy_allows(
         else:
             refused = _page_refused(response)
         if allowed == refused:
-            wrong.append(f"{method} {path} ({endpoint}) as {who}: {response.status_code}, policy says {'allow' if allowed else 'refuse'}")
+            verdict = "allow" if allowed else "refuse"
+            wrong.append(f"{method} {path} ({endpoint}) as {who}: {response.status_code}, policy says {verdict}")
     assert wrong == []
 
 
@@ -169,7 +176,9 @@ def test_socket_rooms_follow_the_role(
     assert heard == rooms
 
 
-def test_clients_cannot_choose_their_rooms(app: Flask, login: Callable[[str], ApiClient], people: dict[str, int]) -> None:
+def test_clients_cannot_choose_their_rooms(
+    app: Flask, login: Callable[[str], ApiClient], people: dict[str, int]
+) -> None:
     client = socketio.test_client(app, flask_test_client=login(DRIVER).client)
     client.emit("join", {"room": BOARD_ROOM})
     client.emit("join_room", BOARD_ROOM)

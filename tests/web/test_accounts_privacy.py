@@ -48,7 +48,9 @@ def test_a_dispatcher_adds_a_rider_who_phones_in_and_books_for_them(login: Calla
         "half": "morning", "weekdays": ["mon", "tue"], "time_kind": "arrive_by", "time": "07:00"})  # fmt: skip
     assert booked.status_code == 201
     # No password: the phone-in rider cannot log in.
-    assert ApiClient(login("dispatcher").client.application.test_client()).login(rider["username"], "").status_code == 422
+    assert (
+        ApiClient(login("dispatcher").client.application.test_client()).login(rider["username"], "").status_code == 422
+    )
 
 
 def test_logging_out_everywhere_ends_every_session(app: Flask, login: Callable[[str], ApiClient]) -> None:

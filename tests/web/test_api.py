@@ -158,7 +158,10 @@ def test_a_rider_books_skips_and_sees_their_trip(login: Callable[[str], ApiClien
     skipped = rider.post(f"/api/v1/rider/bookings/{booking['id']}/skips", json={"date": "2026-12-05"})
     assert skipped.get_json()["booking"]["skipped"] == ["2026-12-05"]
     # Another rider cannot touch it.
-    assert login("rider-1").post(f"/api/v1/rider/bookings/{booking['id']}/skips", json={"date": "2026-12-12"}).status_code == 404
+    assert (
+        login("rider-1").post(f"/api/v1/rider/bookings/{booking['id']}/skips", json={"date": "2026-12-12"}).status_code
+        == 404
+    )
 
     _plan(login("dispatcher"))
     trips = rider.get(f"/api/v1/rider/trips?date={DAY}").get_json()["trips"]

@@ -78,20 +78,22 @@ def test_no_input_makes_the_api_fail(fuzz_app: Flask) -> None:
         if (operation.method.upper(), operation.path) in SELF_ENDING:
             continue  # ends the fuzzing session; covered by the account tests
         operations += 1
-        username = _user_for(operation.path)
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-        def call(case: Any) -> None:
-            auth = _auth(fuzz_app, username)
-            response = case.call(headers={"X-CSRFToken": auth["csrf"]}, cookies={"session": auth["cookie"]})
-            if response.status_code == 401:  # an earlier case ended the session
-                auth = _auth(fuzz_app, username, fresh=True)
-                response = case.call(headers={"X-CSRFToken": auth["csrf"]}, cookies={"session": auth["cookie"]})
-            if response.status_code >= 500:
-                failures.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r}: "
-                                f"{response.status_code} {response.text[:200]}")  # fmt: skip
-
-        call()
+        _fuzz_operation(fuzz_app, operation, _user_for(operation.path), failures)
     assert operations >= 20
     assert failures == []
+
+
+def _fuzz_operation(fuzz_app: Flask, operation: Any, username: str, failures: list[str]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def call(case: Any) -> None:
+        auth = _auth(fuzz_app, username)
+        response = case.call(headers={"X-CSRFToken": auth["csrf"]}, cookies={"session": auth["cookie"]})
+        if response.status_code == 401:  # an earlier case ended the session
+            auth = _auth(fuzz_app, username, fresh=True)
+            response = case.call(headers={"X-CSRFToken": auth["csrf"]}, cookies={"session": auth["cookie"]})
+        if response.status_code >= 500:
+            failures.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r}: "
+                            f"{response.status_code} {response.text[:200]}")  # fmt: skip
+
+    call()

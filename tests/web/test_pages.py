@@ -23,7 +23,8 @@ def _form_login(app: Flask, username: str, password: str = PASSWORD):  # type: i
 
 
 @pytest.mark.parametrize(
-    ("username", "home"), [("dispatcher", "/board"), ("admin", "/board"), ("driver-1", "/driver"), ("rider-1", "/rider")]
+    ("username", "home"),
+    [("dispatcher", "/board"), ("admin", "/board"), ("driver-1", "/driver"), ("rider-1", "/rider")],
 )
 def test_the_login_form_sends_each_role_to_its_page(app: Flask, username: str, home: str) -> None:
     client, response = _form_login(app, username)

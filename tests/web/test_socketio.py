@@ -38,9 +38,7 @@ def test_a_visitor_who_is_not_logged_in_is_refused(app: Flask) -> None:
     assert not client.is_connected()
 
 
-def test_the_board_hears_progress_then_the_finished_plan(
-    app: Flask, login: Callable[[str], ApiClient]
-) -> None:
+def test_the_board_hears_progress_then_the_finished_plan(app: Flask, login: Callable[[str], ApiClient]) -> None:
     dispatcher = login("dispatcher")
     board = _socket(app, dispatcher)
     response = dispatcher.post("/api/v1/plans", json={"date": DAY, "half": "morning", "time_limit_s": 1})
@@ -62,9 +60,7 @@ def test_the_board_hears_progress_then_the_finished_plan(
     assert progress[-1]["requests"] == 3
 
 
-def test_a_stop_update_reaches_the_board_and_that_driver_only(
-    app: Flask, login: Callable[[str], ApiClient]
-) -> None:
+def test_a_stop_update_reaches_the_board_and_that_driver_only(app: Flask, login: Callable[[str], ApiClient]) -> None:
     dispatcher = login("dispatcher")
     response = dispatcher.post("/api/v1/plans", json={"date": DAY, "half": "morning", "time_limit_s": 1})
     job_id = response.get_json()["job"]["id"]
@@ -95,9 +91,7 @@ def test_a_stop_update_reaches_the_board_and_that_driver_only(
 
 
 @pytest.mark.parametrize("username", ["driver-1", "rider-1"])
-def test_drivers_and_riders_do_not_hear_the_board(
-    app: Flask, login: Callable[[str], ApiClient], username: str
-) -> None:
+def test_drivers_and_riders_do_not_hear_the_board(app: Flask, login: Callable[[str], ApiClient], username: str) -> None:
     listener = _socket(app, login(username))
     dispatcher = login("dispatcher")
     dispatcher.post("/api/v1/plans", json={"date": DAY, "half": "evening", "time_limit_s": 1})

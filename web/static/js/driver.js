@@ -14,7 +14,10 @@
     loaded: false,
     scrolled: false,
   };
+  const notice = C.el("p", { id: "driver-notice", class: "notice", role: "status", hidden: true });
+  document.getElementById("driver-error").after(notice);
   const nodes = {
+    notice,
     when: document.getElementById("driver-when"),
     route: document.getElementById("route"),
     error: document.getElementById("driver-error"),
@@ -164,9 +167,22 @@
     handlers: {
       plan_published: () => refresh(),
       stop_updated: () => refresh(),
+      // The dispatcher moved a rider into or out of this car, or took a car off the road.
+      routes_changed: async (ev) => {
+        await refresh();
+        C.say(nodes.notice, ev.kind === "vehicle_out_of_service"
+          ? "Your route changed: a car went off the road and its riders were re-planned. Check your stops."
+          : "Your route changed: the dispatcher moved a rider. Check your stops.", "info");
+      },
+      vehicle_updated: async (ev) => {
+        await refresh();
+        if (ev.in_service === false) {
+          C.say(nodes.notice, "A car was taken off the road. If it is yours, the dispatcher has given your riders to other cars.", "info");
+        }
+      },
     },
   });
   refresh();
 
-  window.driverPage = { socket, refresh, get route() { return state.route; } };
+  window.driverPage = { socket, refresh, get route() { return state.route; }, notice };
 })();
