@@ -10,11 +10,12 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from dispatch.errors import Conflict, DispatchError, Forbidden, InvalidInput, NotFound
 from dispatch.events import PendingNotices
 from dispatch.jobs import create_job
-from dispatch.models import Booking, Half, Job, Person, Place, PlaceKind, Role, Stop, Vehicle
+from dispatch.models import Booking, Half, Job, Person, Place, PlaceKind, Role, Stop, UnassignedRide, Vehicle
 from dispatch.services import booking as booking_service
 from dispatch.services import operations, planning, privacy
 from dispatch.services.accounts import authenticate
@@ -145,8 +146,18 @@ def board() -> Any:
     routes: list[dict[str, Any]] = []
     unassigned: list[dict[str, Any]] = []
     if plan is not None:
-        routes = [serialize.route_json(route, i) for i, route in enumerate(planning.plan_routes(session, plan))]
-        for left_out in plan.unassigned:
+        routes = serialize.board_routes_json(*planning.board_rows(session, plan))
+        left_outs = session.scalars(
+            select(UnassignedRide)
+            .where(UnassignedRide.plan_id == plan.id)
+            .options(
+                selectinload(UnassignedRide.booking).selectinload(Booking.rider),
+                selectinload(UnassignedRide.booking).selectinload(Booking.from_place),
+                selectinload(UnassignedRide.booking).selectinload(Booking.to_place),
+            )
+            .order_by(UnassignedRide.id)
+        )
+        for left_out in left_outs:
             booking = left_out.booking
             unassigned.append(
                 {
@@ -160,7 +171,7 @@ def board() -> Any:
             )
     privacy.audit_view(session, actor_id=current_user.id, what=f"board {day} {half.value}: riders and places")
     session.commit()
-    vehicles = session.scalars(select(Vehicle).order_by(Vehicle.id))
+    vehicles = session.scalars(select(Vehicle).options(selectinload(Vehicle.driver)).order_by(Vehicle.id))
     job = session.scalar(select(Job).where(Job.kind == "plan").order_by(Job.id.desc()).limit(1))
     return jsonify(
         date=day.isoformat(),

@@ -87,7 +87,7 @@ def live() -> Any:
     their shared positions, late marks, and the draft waiting to be published."""
     session = db()
     query: DayQuery = request.context.query  # type: ignore[attr-defined]
-    day, half = default_day(session, query.date, query.half and Half(query.half))
+    day, half = default_day(session, query.date, query.half and Half(query.half), now=_clock())
     plan = planning.current_plan(session, day, half)
     draft = dispatching.latest_draft(session, day, half)
     now = _clock()
@@ -109,7 +109,7 @@ def timeline() -> Any:
     """The half-day's events, oldest first: who did what, when."""
     session = db()
     query: DayQuery = request.context.query  # type: ignore[attr-defined]
-    day, half = default_day(session, query.date, query.half and Half(query.half))
+    day, half = default_day(session, query.date, query.half and Half(query.half), now=_clock())
     return jsonify(date=day.isoformat(), half=half.value, events=dispatching.timeline(session, day, half))
 
 
@@ -350,7 +350,7 @@ def route_sheets() -> Any:
     """The data of the printable route sheets."""
     session = db()
     query: DayQuery = request.context.query  # type: ignore[attr-defined]
-    day, half = default_day(session, query.date, query.half and Half(query.half))
+    day, half = default_day(session, query.date, query.half and Half(query.half), now=_clock())
     return jsonify(date=day.isoformat(), half=half.value, sheets=dispatching.route_sheets(session, day, half))
 
 

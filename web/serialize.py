@@ -134,3 +134,53 @@ def job_json(job: Job) -> dict[str, Any]:
         "plan_id": job.plan_id,
         "error": job.error,
     }
+
+
+def board_routes_json(route_rows: list[Any], stop_rows: list[Any]) -> list[dict[str, Any]]:
+    """The board's routes from plain rows (see dispatch.services.planning.board_rows);
+    the same shape as route_json, for dispatchers (full names, every place)."""
+    stops_by_route: dict[int, list[dict[str, Any]]] = {}
+    # Unpacked by position: attribute access on thousands of rows is the slow part.
+    for (route_id, stop_id, seq, kind, booking_id, arrive_s, start_s, depart_s, load, status,
+         place_id, place_name, place_kind, lat, lon, rider_id, rider_name) in stop_rows:  # fmt: skip
+        place = None
+        if place_id is not None:
+            place = {"id": place_id, "name": place_name, "kind": place_kind.value, "lat": lat, "lon": lon}
+        stops_by_route.setdefault(route_id, []).append(
+            {
+                "id": stop_id,
+                "seq": seq,
+                "kind": kind.value,
+                "place": place,
+                "rider": {"id": rider_id, "name": rider_name} if rider_id is not None else None,
+                "booking_id": booking_id,
+                "arrive": format_hms(arrive_s),
+                "start": format_hms(start_s),
+                "depart": format_hms(depart_s),
+                "load": load,
+                "status": status.value,
+            }
+        )
+    routes = []
+    for index, r in enumerate(route_rows):
+        routes.append(
+            {
+                "id": r.id,
+                "version": r.version,
+                "vehicle": {"id": r.vehicle_id, "name": r.vehicle_name, "seats": r.seats, "wheelchair": r.wheelchair},
+                "driver": {"id": r.driver_id, "name": r.driver_name} if r.driver_id is not None else None,
+                "color": ROUTE_COLOURS[index % len(ROUTE_COLOURS)],
+                "start": {"lat": r.start_lat, "lon": r.start_lon, "time": format_hms(r.start_s)}
+                if r.start_lat is not None
+                else None,
+                "end": {"lat": r.end_lat, "lon": r.end_lon, "time": format_hms(r.end_s)}
+                if r.end_lat is not None and r.end_lon is not None
+                else None,
+                "finish": format_hms(r.end_s),
+                "drive_s": r.drive_s,
+                "distance_m": r.distance_m,
+                "stops": stops_by_route.get(r.id, []),
+                "riders_shown": True,
+            }
+        )
+    return routes

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from dispatch.errors import InvalidInput
 from dispatch.events import BOARD_ROOM, PendingNotices, driver_room, rider_room
@@ -21,6 +22,7 @@ from dispatch.models import (
     Event,
     Half,
     Person,
+    Place,
     Plan,
     PlanStatus,
     Route,
@@ -344,3 +346,40 @@ def people_by_id(session: Session, ids: set[int]) -> dict[int, Person]:
     if not ids:
         return {}
     return {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+
+
+def board_rows(session: Session, plan: Plan) -> tuple[list[Any], list[Any]]:
+    """The plan's routes and stops as plain rows, in two queries.
+
+    The board of a 300-car morning holds thousands of stops; loading them as
+    ORM objects took seconds, plain rows take a fraction of that.
+    """
+    driver = aliased(Person)
+    routes = session.execute(
+        select(
+            Route.id, Route.version, Route.start_lat, Route.start_lon, Route.start_s,
+            Route.end_lat, Route.end_lon, Route.end_s, Route.drive_s, Route.distance_m,
+            Vehicle.id.label("vehicle_id"), Vehicle.name.label("vehicle_name"),
+            Vehicle.seats, Vehicle.wheelchair,
+            driver.id.label("driver_id"), driver.name.label("driver_name"),
+        )  # fmt: skip
+        .join(Vehicle, Vehicle.id == Route.vehicle_id)
+        .outerjoin(driver, driver.id == Route.driver_id)
+        .where(Route.plan_id == plan.id)
+        .order_by(Route.id)
+    ).all()
+    rider = aliased(Person)
+    stops = session.execute(
+        select(
+            Stop.route_id, Stop.id, Stop.seq, Stop.kind, Stop.booking_id, Stop.arrive_s,
+            Stop.start_s, Stop.depart_s, Stop.load, Stop.status,
+            Place.id.label("place_id"), Place.name.label("place_name"), Place.kind.label("place_kind"),
+            Place.lat, Place.lon, rider.id.label("rider_id"), rider.name.label("rider_name"),
+        )  # fmt: skip
+        .join(Route, Route.id == Stop.route_id)
+        .outerjoin(Place, Place.id == Stop.place_id)
+        .outerjoin(rider, rider.id == Stop.rider_id)
+        .where(Route.plan_id == plan.id)
+        .order_by(Stop.route_id, Stop.seq)
+    ).all()
+    return list(routes), list(stops)
