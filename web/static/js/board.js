@@ -867,6 +867,23 @@
           },
         }, f.name + (f.kind ? " (" + f.kind + ")" : "")))));
         if (!found.length) C.fill(results, el("li", { class: "empty" }, "Nothing matches."));
+        if (kind === "rider") {
+          // Someone new on the phone: add them as a rider (no password, no login).
+          results.append(el("li", null, el("button", {
+            type: "button", class: "new-rider",
+            onclick: async () => {
+              try {
+                const made = await C.api("/api/v1/riders", { method: "POST", body: { name: text } });
+                state.ride.rider = made.rider;
+                C.fill(chosen, made.rider.name + " (new rider)");
+                C.fill(results);
+                input.value = "";
+              } catch (err) {
+                C.say(nodes.rideMsg, "Could not add the rider: " + err.message, "error");
+              }
+            },
+          }, "Add “" + text + "” as a new rider")));
+        }
       } catch (err) {
         C.say(nodes.rideMsg, err.message, "error");
       }
