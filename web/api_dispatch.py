@@ -21,8 +21,8 @@ from dispatch.services import dispatching, planning
 from web.api import actor, error_response, on_domain_error, publish
 from web.apispec import responses, spec
 from web.database import db
-from web.users import roles_required
 from web.days import default_day
+from web.users import roles_required
 
 dispatch_api = Blueprint("dispatch_api", __name__)
 API = "/api/v1"
@@ -309,7 +309,9 @@ def plan_compare(plan_id: int) -> Any:
     session = db()
     plan = dispatching._plan(session, plan_id)
     in_force = planning.current_plan(session, plan.service_date, plan.half)
-    return jsonify(compare=dispatching.compare_plans(session, plan, in_force if in_force and in_force.id != plan.id else None))
+    return jsonify(
+        compare=dispatching.compare_plans(session, plan, in_force if in_force and in_force.id != plan.id else None)
+    )
 
 
 @dispatch_api.post(f"{API}/plans/<int:plan_id>/publish")

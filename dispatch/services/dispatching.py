@@ -37,7 +37,6 @@ from dispatch.models import (
     PlaceKind,
     Plan,
     PlanStatus,
-    Role,
     Route,
     Stop,
     StopKind,
@@ -237,9 +236,7 @@ def _points(chain: Chain) -> list[tuple[float, float]]:
     return out
 
 
-def _schedule(
-    ctx: Context, chain: Chain, items: Sequence[Item], travel: Travel, leave_s: int
-) -> Timing:
+def _schedule(ctx: Context, chain: Chain, items: Sequence[Item], travel: Travel, leave_s: int) -> Timing:
     service = int(ctx.settings.SERVICE_S)
     D, M = travel.D, travel.M
     last = travel.at(chain.start)
@@ -428,23 +425,25 @@ def load_day(session: Session, plan: Plan) -> Day:
     routes = plan_routes(session, plan)
     ids = {s.booking_id for r in routes for s in r.stops if s.booking_id}
     ids |= {u.booking_id for u in plan.unassigned if u.booking_id}
-    bookings = {
-        b.id: b
-        for b in session.scalars(
-            select(Booking)
-            .where(Booking.id.in_(ids))
-            .options(
-                selectinload(Booking.from_place),
-                selectinload(Booking.to_place),
-                selectinload(Booking.rider),
+    bookings = (
+        {
+            b.id: b
+            for b in session.scalars(
+                select(Booking)
+                .where(Booking.id.in_(ids))
+                .options(
+                    selectinload(Booking.from_place),
+                    selectinload(Booking.to_place),
+                    selectinload(Booking.rider),
+                )
             )
-        )
-    } if ids else {}
+        }
+        if ids
+        else {}
+    )
     vehicles = {
         v.id: v
-        for v in session.scalars(
-            select(Vehicle).options(selectinload(Vehicle.base), selectinload(Vehicle.driver))
-        )
+        for v in session.scalars(select(Vehicle).options(selectinload(Vehicle.base), selectinload(Vehicle.driver)))
     }
     return Day(plan, routes, bookings, vehicles)
 
@@ -469,8 +468,7 @@ def _check_versions(routes: Iterable[Route], seen: dict[int, int] | None) -> Non
     for route in routes:
         if route.id in seen and seen[route.id] != route.version:
             raise Conflict(
-                f"{route.vehicle.name}'s route was changed by someone else a moment ago; "
-                "look at it again and retry"
+                f"{route.vehicle.name}'s route was changed by someone else a moment ago; look at it again and retry"
             )
 
 
@@ -674,8 +672,12 @@ def _move(
     if target_vehicle is not None:
         target = _chain(ctx, target_vehicle, day.route_of_vehicle(target_vehicle.id), day.bookings)
         chains.append(target)
-    pickup = next((i for i in (source.items if source else []) if i.booking.id == booking_id and i.kind == StopKind.PICKUP), None)
-    dropoff = next((i for i in (source.items if source else []) if i.booking.id == booking_id and i.kind == StopKind.DROPOFF), None)
+    pickup = next(
+        (i for i in (source.items if source else []) if i.booking.id == booking_id and i.kind == StopKind.PICKUP), None
+    )
+    dropoff = next(
+        (i for i in (source.items if source else []) if i.booking.id == booking_id and i.kind == StopKind.DROPOFF), None
+    )
     pickup = pickup or _item(ctx, booking, StopKind.PICKUP)
     dropoff = dropoff or _item(ctx, booking, StopKind.DROPOFF)
     travel = Travel(settings, [p for c in chains for p in _points(c)] + _place_points([pickup, dropoff]))
@@ -745,7 +747,9 @@ def move_rider(
         plan.unassigned.append(UnassignedRide(booking_id=booking_id, reason="taken out of the car by a dispatcher"))
         session.flush()
     # The stored stops now exist: refresh the views so they carry ids and versions.
-    outcome.from_route = _route_view(chains[0]) if chains and chains[0].route is not None and outcome.from_route else outcome.from_route
+    outcome.from_route = (
+        _route_view(chains[0]) if chains and chains[0].route is not None and outcome.from_route else outcome.from_route
+    )
     for chain in chains:
         if outcome.to_route is not None and chain.vehicle.id == to_vehicle_id:
             outcome.to_route = _route_view(chain, moved=booking_id)
@@ -808,7 +812,9 @@ def planned_position(route: Route, at_s: int) -> tuple[float, float] | None:
     return points[-1][1]
 
 
-def car_position(vehicle: Vehicle, route: Route | None, at_s: int, now: dt.datetime | None = None) -> tuple[float, float]:
+def car_position(
+    vehicle: Vehicle, route: Route | None, at_s: int, now: dt.datetime | None = None
+) -> tuple[float, float]:
     """The driver's shared position if fresh, else the planned one, else the car's base."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if (
@@ -940,8 +946,12 @@ def _replan_without(
         start = at_s
         new_pickup.lo, new_pickup.hi = start, min(DAY_S - 1, start + int(settings.PICKUP_WAIT_S))
         todo.append((booking, new_pickup, old_items[booking.id]))
-    for booking in sorted(waiting, key=lambda b: old_pickups[b.id].stop.start_s if b.id in old_pickups and old_pickups[b.id].stop else 0):
-        todo.append((booking, old_pickups.get(booking.id) or _item(ctx, booking, StopKind.PICKUP), old_items[booking.id]))
+    for booking in sorted(
+        waiting, key=lambda b: old_pickups[b.id].stop.start_s if b.id in old_pickups and old_pickups[b.id].stop else 0
+    ):
+        todo.append(
+            (booking, old_pickups.get(booking.id) or _item(ctx, booking, StopKind.PICKUP), old_items[booking.id])
+        )
 
     points = [p for c in others + [broken] for p in _points(c)]
     points += _place_points(i for _, p, d in todo for i in (p, d))
@@ -954,7 +964,10 @@ def _replan_without(
         best: Insertion | None = None
         for chain in _nearest(others, pickup.lat, pickup.lon, NEAREST_CARS):
             found = _best_insertion(ctx, chain, pickup, dropoff, travel)
-            if found is not None and (best is None or (found.timing.score[0], found.added_drive_s) < (best.timing.score[0], best.added_drive_s)):
+            if found is not None and (
+                best is None
+                or (found.timing.score[0], found.added_drive_s) < (best.timing.score[0], best.added_drive_s)
+            ):
                 best = found
         if best is None or (best.timing.problems and not is_aboard):
             outcome.unplaced.append({
@@ -986,7 +999,9 @@ def put_back_in_service(session: Session, vehicle_id: int, actor: Person, notice
         raise NotFound("no such car")
     vehicle.in_service = True
     vehicle.out_of_service_reason = None
-    session.add(Event(actor_id=actor.id, kind="vehicle_in_service", data={"vehicle_id": vehicle.id, "vehicle": vehicle.name}))
+    session.add(
+        Event(actor_id=actor.id, kind="vehicle_in_service", data={"vehicle_id": vehicle.id, "vehicle": vehicle.name})
+    )
     session.flush()
     rooms = [BOARD_ROOM] + ([driver_room(vehicle.driver_id)] if vehicle.driver_id else [])
     notices.add("vehicle_updated", {"vehicle_id": vehicle.id, "in_service": True}, rooms)
@@ -1083,7 +1098,10 @@ def add_one_off_ride(
         best: Insertion | None = None
         for chain in near:
             found = _best_insertion(ctx, chain, pickup, dropoff, travel)
-            if found is not None and (best is None or (found.timing.score[0], found.added_drive_s) < (best.timing.score[0], best.added_drive_s)):
+            if found is not None and (
+                best is None
+                or (found.timing.score[0], found.added_drive_s) < (best.timing.score[0], best.added_drive_s)
+            ):
                 best = found
         if best is not None and not best.timing.problems:
             best.chain.items, best.chain.timing, best.chain.touched = best.items, best.timing, True
@@ -1141,10 +1159,14 @@ def compare_plans(session: Session, draft: Plan, in_force: Plan | None) -> dict[
     old = _cars_by_booking(session, in_force) if in_force else {}
     changed_ids = sorted(b for b in new.keys() & old.keys() if new[b] != old[b])
     ids = set(changed_ids) | (new.keys() - old.keys()) | (old.keys() - new.keys())
-    riders = {
-        b.id: b.rider.name
-        for b in session.scalars(select(Booking).where(Booking.id.in_(ids)).options(selectinload(Booking.rider)))
-    } if ids else {}
+    riders = (
+        {
+            b.id: b.rider.name
+            for b in session.scalars(select(Booking).where(Booking.id.in_(ids)).options(selectinload(Booking.rider)))
+        }
+        if ids
+        else {}
+    )
     return {
         "draft": {"id": draft.id, "served": draft.served, "requests": draft.requests,
                   "drive_s": draft.drive_s, "distance_m": draft.distance_m,
@@ -1217,13 +1239,18 @@ def _event_text(event: Event) -> str:
             text += " (" + "; ".join(d["problems"]) + ")"
         return text
     if kind == "vehicle_out_of_service":
-        return (f"{d.get('vehicle')} out of service ({d.get('reason')}): {d.get('moved')} riders moved "
-                f"to other cars, {d.get('unplaced')} left without a car")
+        return (
+            f"{d.get('vehicle')} out of service ({d.get('reason')}): {d.get('moved')} riders moved "
+            f"to other cars, {d.get('unplaced')} left without a car"
+        )
     if kind == "vehicle_in_service":
         return f"{d.get('vehicle')} back in service"
     if kind == "rider_late":
-        return (f"{d.get('rider')} will be {d.get('minutes')} min late ({d.get('vehicle')})"
-                if d.get("minutes") else f"{d.get('rider')} is on time again")
+        return (
+            f"{d.get('rider')} will be {d.get('minutes')} min late ({d.get('vehicle')})"
+            if d.get("minutes")
+            else f"{d.get('rider')} is on time again"
+        )
     if kind == "ride_added":
         car = f", in {d['vehicle']}" if d.get("vehicle") else ", not in a car yet"
         return f"One-off ride for {d.get('rider')}: {d.get('from')} to {d.get('to')}{car}"
@@ -1301,7 +1328,20 @@ def vehicles_json(session: Session) -> list[dict[str, Any]]:
 
 
 __all__ = [
-    "OneOffRide", "add_one_off_ride", "compare_plans", "discard_draft", "late_marks",
-    "latest_draft", "mark_late", "move_rider", "now_on", "preview_move", "publish_draft",
-    "put_back_in_service", "route_sheets", "take_out_of_service", "timeline", "vehicles_json",
+    "OneOffRide",
+    "add_one_off_ride",
+    "compare_plans",
+    "discard_draft",
+    "late_marks",
+    "latest_draft",
+    "mark_late",
+    "move_rider",
+    "now_on",
+    "preview_move",
+    "publish_draft",
+    "put_back_in_service",
+    "route_sheets",
+    "take_out_of_service",
+    "timeline",
+    "vehicles_json",
 ]

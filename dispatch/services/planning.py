@@ -250,34 +250,14 @@ def store_plan(
             UnassignedRide(booking_id=_id_from_key(left_out.request), reason=left_out.reason)
         )
     session.flush()
-    if draft:
-        session.add(
-            Event(
-                actor_id=created_by_id,
-                kind="plan_drafted",
-                plan_id=plan.id,
-                data={
-                    "date": planning.service_date.isoformat(),
-                    "half": planning.half.value,
-                    "requests": summary.requests,
-                    "served": summary.served,
-                    "drive_s": summary.drive_s,
-                },
-            )
-        )
-        notices.add(
-            "plan_drafted",
-            {"plan_id": plan.id, "date": planning.service_date.isoformat(), "half": planning.half.value},
-            [BOARD_ROOM],
-        )
-        return plan
+    date = planning.service_date.isoformat()
     session.add(
         Event(
             actor_id=created_by_id,
-            kind="plan_published",
+            kind="plan_drafted" if draft else "plan_published",
             plan_id=plan.id,
             data={
-                "date": planning.service_date.isoformat(),
+                "date": date,
                 "half": planning.half.value,
                 "requests": summary.requests,
                 "served": summary.served,
@@ -285,6 +265,10 @@ def store_plan(
             },
         )
     )
+    if draft:
+        # Only the board hears of a draft; drivers and riders wait for the publish.
+        notices.add("plan_drafted", {"plan_id": plan.id, "date": date, "half": planning.half.value}, [BOARD_ROOM])
+        return plan
     rooms = [BOARD_ROOM]
     rooms += sorted({driver_room(r.driver_id) for r in plan.routes if r.driver_id})
     rooms += sorted({rider_room(b.rider_id) for b in planning.bookings.values()})

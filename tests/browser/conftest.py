@@ -96,9 +96,7 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "(no log)"
 
 
-def _wait_healthy(
-    base_url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 30
-) -> None:
+def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
     last = "no answer"
     while time.monotonic() < deadline:
@@ -179,9 +177,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     # Debian's Chromium: Playwright's own download is not available here.
-    browser = playwright.chromium.launch(
-        executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-    )
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
@@ -244,9 +240,7 @@ def open_browser(browser: Browser, base_url: str) -> Iterator[Callable[..., Pers
         context.route("**/*", only_the_app)
         opened.append(person)
         if username is not None:
-            res = context.request.post(
-                "/api/v1/session", data={"username": username, "password": PASSWORD}
-            )
+            res = context.request.post("/api/v1/session", data={"username": username, "password": PASSWORD})
             assert res.ok, f"logging in as {username}: {res.status} {res.text()}"
         return person
 
@@ -266,9 +260,7 @@ def board_data(dispatcher: Person, day: str, half: str) -> dict[str, Any]:
     return data
 
 
-def driver_of(
-    open_browser: Callable[..., Person], route: dict[str, Any], day: str, half: str
-) -> str:
+def driver_of(open_browser: Callable[..., Person], route: dict[str, Any], day: str, half: str) -> str:
     """The username of the driver of `route` (asking each demo driver for their route)."""
     # driver-N drives "Car N", so try that one first.
     number = route["vehicle"]["name"].rsplit(" ", 1)[-1]
@@ -283,9 +275,7 @@ def driver_of(
 
 def wait_until_live(page: Page, name: str) -> None:
     """Wait for the page's Socket.IO link and its first load (`name`: board or driverPage)."""
-    page.wait_for_function(
-        f"() => window.{name} && window.{name}.socket && window.{name}.socket.connected"
-    )
+    page.wait_for_function(f"() => window.{name} && window.{name}.socket && window.{name}.socket.connected")
 
 
 def mark_no_reload(page: Page) -> None:
@@ -306,3 +296,12 @@ def shown_clock(hhmmss: str) -> str:
 def plain_text(text: str) -> str:
     """Page text with the narrow and no-break spaces Intl puts before AM/PM made plain."""
     return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def open_board(dispatcher: Person, day: str, half: str) -> Page:
+    """The dispatcher's board for a half-day, live and loaded."""
+    page = dispatcher.new_page()
+    page.goto(f"/board?date={day}&half={half}")
+    wait_until_live(page, "board")
+    page.wait_for_function("() => window.board.data !== null && window.board.live !== null")
+    return page

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     PASSWORD,
@@ -15,16 +15,9 @@ from tests.browser.conftest import (
     board_data,
     driver_of,
     mark_no_reload,
+    open_board,
     wait_until_live,
 )
-
-
-def open_board(dispatcher: Person, day: str, half: str) -> Page:
-    page = dispatcher.new_page()
-    page.goto(f"/board?date={day}&half={half}")
-    wait_until_live(page, "board")
-    page.wait_for_function("() => window.board.data !== null")
-    return page
 
 
 @pytest.mark.browser
@@ -108,9 +101,7 @@ def test_a_picked_up_rider_shows_on_the_board_without_a_reload(
 
 
 @pytest.mark.browser
-def test_the_dispatcher_plans_again_and_watches_the_progress(
-    dispatcher: Person, service_day: str
-) -> None:
+def test_the_dispatcher_plans_again_and_watches_the_progress(dispatcher: Person, service_day: str) -> None:
     # The evening, so that the other tests' morning plan stays as the demo made it.
     board = open_board(dispatcher, service_day, "evening")
     old_plan = board.evaluate("() => window.board.data.plan.id")
@@ -138,9 +129,7 @@ def test_the_dispatcher_plans_again_and_watches_the_progress(
         timeout=60_000,
     )
     plan = board.evaluate("() => window.board.data.plan")
-    expect(board.locator("#progress")).to_have_text(
-        "The new plan is published; drivers and riders see it now."
-    )
+    expect(board.locator("#progress")).to_have_text("The new plan is published; drivers and riders see it now.")
     assert plan["status"] == "published"
     expect(button).to_be_enabled()
     seen = board.evaluate("() => window.progressSeen")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.conftest import (
     Person,
@@ -17,16 +17,9 @@ from tests.browser.conftest import (
     board_data,
     driver_of,
     mark_no_reload,
+    open_board,
     wait_until_live,
 )
-
-
-def open_board(dispatcher: Person, day: str, half: str) -> Page:
-    page = dispatcher.new_page()
-    page.goto(f"/board?date={day}&half={half}")
-    wait_until_live(page, "board")
-    page.wait_for_function("() => window.board.data !== null && window.board.live !== null")
-    return page
 
 
 def _csrf(person: Person) -> str:
@@ -80,9 +73,15 @@ def test_one_dispatcher_moves_a_rider_and_the_other_sees_it_live(
     expect(board.locator("#board-notice")).to_contain_text(f"moved to {target['vehicle']['name']}")
 
     # The other dispatcher's board shows it within a second or so, with no reload...
-    moved = watcher.locator(f'#car-list .car[data-vehicle-id="{target["vehicle"]["id"]}"] .stop[data-booking-id="{booking}"]')
+    moved = watcher.locator(
+        f'#car-list .car[data-vehicle-id="{target["vehicle"]["id"]}"] .stop[data-booking-id="{booking}"]'
+    )
     expect(moved).to_have_count(2, timeout=3_000)
-    expect(watcher.locator(f'#car-list .car[data-vehicle-id="{source["vehicle"]["id"]}"] .stop[data-booking-id="{booking}"]')).to_have_count(0)
+    expect(
+        watcher.locator(
+            f'#car-list .car[data-vehicle-id="{source["vehicle"]["id"]}"] .stop[data-booking-id="{booking}"]'
+        )
+    ).to_have_count(0)
     assert_not_reloaded(watcher)
     # ...and so does the receiving driver's phone.
     expect(phone.locator("#route .stop[data-stop-id]")).to_have_count(stops_before + 2, timeout=5_000)
@@ -96,14 +95,14 @@ def test_one_dispatcher_moves_a_rider_and_the_other_sees_it_live(
     assert "changed by someone else" in res.json()["error"]
 
     # The timeline says who did it.
-    expect(watcher.locator("#timeline")).to_contain_text(f"moved from {source['vehicle']['name']} to {target['vehicle']['name']}")
+    expect(watcher.locator("#timeline")).to_contain_text(
+        f"moved from {source['vehicle']['name']} to {target['vehicle']['name']}"
+    )
     assert first.page_errors == [] and second.page_errors == [] and driver.page_errors == []
 
 
 @pytest.mark.browser
-def test_dragging_a_rider_onto_another_car_previews_then_moves(
-    dispatcher: Person, service_day: str
-) -> None:
+def test_dragging_a_rider_onto_another_car_previews_then_moves(dispatcher: Person, service_day: str) -> None:
     half = "morning"
     data = board_data(dispatcher, service_day, half)
     source, target = data["routes"][4], data["routes"][5]
@@ -154,7 +153,9 @@ def test_a_car_taken_off_the_road_has_its_riders_replanned_within_seconds(
     expect(car.locator(".stop")).to_have_count(0)
 
     after = board_data(dispatcher, service_day, half)
-    placed = {s["booking_id"] for r in after["routes"] if r["vehicle"]["id"] != broken["vehicle"]["id"] for s in r["stops"]}
+    placed = {
+        s["booking_id"] for r in after["routes"] if r["vehicle"]["id"] != broken["vehicle"]["id"] for s in r["stops"]
+    }
     waiting = {u["booking_id"] for u in after["unassigned"]}
     assert riders <= placed | waiting
     assert len(riders & placed) >= len(riders) // 2, "most riders should find another car"
@@ -166,9 +167,7 @@ def test_a_car_taken_off_the_road_has_its_riders_replanned_within_seconds(
 
 
 @pytest.mark.browser
-def test_a_draft_plan_is_compared_with_the_plan_in_force_and_thrown_away(
-    dispatcher: Person, service_day: str
-) -> None:
+def test_a_draft_plan_is_compared_with_the_plan_in_force_and_thrown_away(dispatcher: Person, service_day: str) -> None:
     board = open_board(dispatcher, service_day, "evening")
     in_force = board.evaluate("() => window.board.data.plan.id")
     board.locator("#plan-button").click()
@@ -189,9 +188,7 @@ def test_a_draft_plan_is_compared_with_the_plan_in_force_and_thrown_away(
 
 
 @pytest.mark.browser
-def test_marks_a_phoned_in_ride_route_sheets_and_car_status(
-    dispatcher: Person, service_day: str
-) -> None:
+def test_marks_a_phoned_in_ride_route_sheets_and_car_status(dispatcher: Person, service_day: str) -> None:
     half = "morning"
     data = board_data(dispatcher, service_day, half)
     route = data["routes"][6]
@@ -220,7 +217,12 @@ def test_marks_a_phoned_in_ride_route_sheets_and_car_status(
 
     # Someone phones for a ride: the same pickers as the rider's booking form.
     rider = data["routes"][0]["stops"][0]["rider"]["name"]
-    station = next(s["place"] for r in data["routes"] for s in r["stops"] if s["kind"] == "pickup" and s["place"]["kind"] == "pickup")
+    station = next(
+        s["place"]
+        for r in data["routes"]
+        for s in r["stops"]
+        if s["kind"] == "pickup" and s["place"]["kind"] == "pickup"
+    )
     work = next(s["place"] for r in data["routes"] for s in r["stops"] if s["kind"] == "dropoff")
     board.locator("#add-ride-button").click()
     board.locator("#ride-rider").fill(rider.split()[0])
@@ -269,6 +271,10 @@ def test_a_board_that_lost_its_connection_catches_up_without_a_reload(
     assert_not_reloaded(board)
 
     # An error in plain words: moving a rider into a car that is not there.
-    res = _post(other, "/api/v1/moves/preview", {"plan_id": data["plan"]["id"], "booking_id": stop["booking_id"], "to_vehicle_id": 999999})
+    res = _post(
+        other,
+        "/api/v1/moves/preview",
+        {"plan_id": data["plan"]["id"], "booking_id": stop["booking_id"], "to_vehicle_id": 999999},
+    )
     assert res.status in (404, 422)
     assert me.page_errors == []

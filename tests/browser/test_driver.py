@@ -46,9 +46,7 @@ def test_a_driver_on_a_phone_sees_only_their_route_with_first_names(
         card = page.locator(f'#route .stop[data-stop-id="{stop["id"]}"]')
         expect(card.locator(".stop-card-rider")).to_have_text(first)
     text = page.locator("body").inner_text()
-    full_names = {
-        s["rider"]["name"] for r in data["routes"] for s in r["stops"] if " " in s["rider"]["name"]
-    }
+    full_names = {s["rider"]["name"] for r in data["routes"] for s in r["stops"] if " " in s["rider"]["name"]}
     assert full_names, "the demo riders have no surnames to hide"
     assert [name for name in full_names if name in text] == []
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Person, board_data
-from tests.browser.test_board_live import open_board
+from tests.browser.conftest import Person, board_data, open_board
 
 
 @pytest.mark.browser

@@ -11,9 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import RIDERS, Person, board_data, plain_text, shown_clock
 
 
-def a_rider_with_a_car(
-    open_browser: Callable[..., Person], day: str
-) -> tuple[Person, dict[str, Any]]:
+def a_rider_with_a_car(open_browser: Callable[..., Person], day: str) -> tuple[Person, dict[str, Any]]:
     """The first demo rider who has a car on `day`, and that trip (nearly every rider has one)."""
     for username in RIDERS:
         rider = open_browser(username, phone=True)
@@ -30,12 +28,7 @@ def test_a_rider_sees_when_and_where_the_car_comes(
     rider, trip = a_rider_with_a_car(open_browser, service_day)
     # What the dispatcher planned for this booking, from the board.
     routes = board_data(dispatcher, service_day, trip["half"])["routes"]
-    found = [
-        (route, stop)
-        for route in routes
-        for stop in route["stops"]
-        if stop["booking_id"] == trip["booking_id"]
-    ]
+    found = [(route, stop) for route in routes for stop in route["stops"] if stop["booking_id"] == trip["booking_id"]]
     pickup = next(stop for _route, stop in found if stop["kind"] == "pickup")
     dropoff = next(stop for _route, stop in found if stop["kind"] == "dropoff")
     car = found[0][0]["vehicle"]["name"]

@@ -190,9 +190,10 @@ def test_a_draft_is_compared_then_published_or_discarded(world: World, factory: 
     assert s.get(Plan, draft_id).status == PlanStatus.PUBLISHED  # type: ignore[union-attr]
     assert s.get(Plan, in_force).status == PlanStatus.SUPERSEDED  # type: ignore[union-attr]
     assert notices.notices[0].name == "plan_published"
-    assert driver_room(world.people["driver-1"].id) in notices.notices[0].rooms or driver_room(
-        world.people["driver-2"].id
-    ) in notices.notices[0].rooms
+    assert (
+        driver_room(world.people["driver-1"].id) in notices.notices[0].rooms
+        or driver_room(world.people["driver-2"].id) in notices.notices[0].rooms
+    )
     with pytest.raises(Conflict):
         dispatching.publish_draft(s, draft_id, world.people["dispatcher"], PendingNotices())
 
@@ -223,9 +224,9 @@ def test_a_phoned_in_ride_goes_into_the_best_car(world: World, factory: sessionm
     assert sorted(st.kind.value for st in stops) == ["dropoff", "pickup"]
     assert s.get(Plan, plan_id).requests == 4  # type: ignore[union-attr]
     # It is for that day only.
-    from dispatch.services.booking import bookings_on
-
     import datetime as dt
+
+    from dispatch.services.booking import bookings_on
 
     assert result["booking_id"] not in {b.id for b in bookings_on(s, SERVICE_DAY + dt.timedelta(days=7), "morning")}
 
