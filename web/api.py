@@ -410,6 +410,10 @@ def booking_end(booking_id: int) -> Any:
     return jsonify(ok=True)
 
 
+def _place_or_none(place: Place | None) -> dict[str, Any] | None:
+    return serialize.place_json(place) if place is not None else None
+
+
 @api.get("/rider/trips")
 @spec.validate(query=DayQuery, resp=responses(401, 403, 422), tags=["rider"])
 @roles_required(Role.RIDER.value)
@@ -444,8 +448,8 @@ def rider_trips() -> Any:
                         "booking_id": booking.id,
                         "half": half.value,
                         "date": day.isoformat(),
-                        "pickup": {"place": serialize.place_json(pickup.place), "time": format_hms(pickup.start_s)},
-                        "dropoff": {"place": serialize.place_json(dropoff.place), "time": format_hms(dropoff.start_s)},
+                        "pickup": {"place": _place_or_none(pickup.place), "time": format_hms(pickup.start_s)},
+                        "dropoff": {"place": _place_or_none(dropoff.place), "time": format_hms(dropoff.start_s)},
                         "vehicle": {"name": route.vehicle.name},
                         "driver": {"name": route.driver.first_name if route.driver else None},
                         "status": pickup.status.value,

@@ -485,9 +485,9 @@ def _store(session: Session, plan: Plan, chains: Sequence[Chain], ctx: Context) 
     for chain in touched:
         if chain.route is None:
             continue
-        for stop in session.scalars(select(Stop).where(Stop.route_id == chain.route.id)):
+        for stored in session.scalars(select(Stop).where(Stop.route_id == chain.route.id)):
             parked += 1
-            stop.seq = -parked
+            stored.seq = -parked
     session.flush()
     written: list[Route] = []
     for chain in touched:
@@ -946,9 +946,11 @@ def _replan_without(
         start = at_s
         new_pickup.lo, new_pickup.hi = start, min(DAY_S - 1, start + int(settings.PICKUP_WAIT_S))
         todo.append((booking, new_pickup, old_items[booking.id]))
-    for booking in sorted(
-        waiting, key=lambda b: old_pickups[b.id].stop.start_s if b.id in old_pickups and old_pickups[b.id].stop else 0
-    ):
+    def planned_pickup_s(booking: Booking) -> int:
+        item = old_pickups.get(booking.id)
+        return item.stop.start_s if item is not None and item.stop is not None else 0
+
+    for booking in sorted(waiting, key=planned_pickup_s):
         todo.append(
             (booking, old_pickups.get(booking.id) or _item(ctx, booking, StopKind.PICKUP), old_items[booking.id])
         )

@@ -57,6 +57,11 @@ class PurgeCounts:
     stops: int
 
 
+def _rowcount(result: object) -> int:
+    # UPDATE results are cursor results; the generic Result type does not say so.
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def forget_old_homes(session: Session, before: dt.date, *, actor_id: int | None = None) -> PurgeCounts:
     """Strip home coordinates from plans for days before `before`; stations stay.
 
@@ -66,22 +71,26 @@ def forget_old_homes(session: Session, before: dt.date, *, actor_id: int | None 
     """
     old_plans = select(Plan.id).where(Plan.service_date < before)
     homes = select(Place.id).where(Place.kind == PlaceKind.HOME)
-    stops = session.execute(
-        update(Stop)
-        .where(Stop.route_id.in_(select(Route.id).where(Route.plan_id.in_(old_plans))))
-        .where(Stop.place_id.in_(homes))
-        .values(place_id=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    stops = _rowcount(
+        session.execute(
+            update(Stop)
+            .where(Stop.route_id.in_(select(Route.id).where(Route.plan_id.in_(old_plans))))
+            .where(Stop.place_id.in_(homes))
+            .values(place_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     home_based = select(Vehicle.id).where(Vehicle.base_place_id.in_(homes))
-    routes = session.execute(
-        update(Route)
-        .where(Route.plan_id.in_(old_plans))
-        .where(Route.vehicle_id.in_(home_based))
-        .where(Route.start_lat.is_not(None))
-        .values(start_lat=None, start_lon=None, end_lat=None, end_lon=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    routes = _rowcount(
+        session.execute(
+            update(Route)
+            .where(Route.plan_id.in_(old_plans))
+            .where(Route.vehicle_id.in_(home_based))
+            .where(Route.start_lat.is_not(None))
+            .values(start_lat=None, start_lon=None, end_lat=None, end_lon=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if stops or routes:
         audit(session, actor_id=actor_id, action="purge",
               what=f"home coordinates removed from plans before {before}: {stops} stops, {routes} routes")  # fmt: skip
