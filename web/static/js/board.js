@@ -66,7 +66,11 @@
   });
   let ticks = 0;
   function tick() {
-    const now = new Date();
+    // The server's clock, not this computer's: they agree in real use, and a
+    // demo or test standing on another day (CLOCK_AT) shows its own time.
+    const live = state.live;
+    const offset = live && live.server_time ? Date.parse(live.server_time) - state.liveAt : 0;
+    const now = new Date(Date.now() + (Number.isFinite(offset) ? offset : 0));
     nodes.clock.textContent = clockFormat.format(now);
     nodes.clock.setAttribute("datetime", now.toISOString());
     // Car positions and statuses move with the clock; every 15 s is plenty.
