@@ -17,7 +17,7 @@ from dispatch.events import PendingNotices
 from dispatch.jobs import create_job
 from dispatch.models import Booking, Half, Job, Person, Place, PlaceKind, Role, Stop, UnassignedRide, Vehicle
 from dispatch.services import booking as booking_service
-from dispatch.services import operations, planning, privacy
+from dispatch.services import dispatching, operations, planning, privacy
 from dispatch.services.accounts import authenticate
 from routing.clock import format_hms, parse_time
 from web import serialize
@@ -250,6 +250,10 @@ def driver_route() -> Any:
             if route.driver_id == current_user.id:
                 reveal = riders_revealed(day, route.start_s, route.end_s)
                 route_data = serialize.route_json(route, i, first_name_only=True, reveal=reveal)
+                # A rider who phoned to say they are late: the driver should know.
+                late = dispatching.late_marks(session, plan)
+                for stop_data in route_data["stops"]:
+                    stop_data["late_min"] = late.get(stop_data["id"])
                 if reveal:
                     what = f"own route {day} {half.value}: riders' first names and pick-ups"
                     privacy.audit_view(session, actor_id=current_user.id, what=what)

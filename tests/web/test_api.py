@@ -208,3 +208,16 @@ def test_unknown_api_paths_answer_json(app: Flask) -> None:
     response = app.test_client().get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json() == {"error": "not found"}
+
+
+def test_a_driver_sees_that_a_rider_phoned_to_say_they_are_late(app: Flask, login: Callable[[str], ApiClient]) -> None:
+    dispatcher = login("dispatcher")
+    _plan(dispatcher)
+    app.config["CLOCK"] = lambda: dt.datetime.combine(SERVICE_DAY, dt.time(7, 15))
+    username, route = next((u, r) for u, r in _driver_routes(login).items() if r)
+    pickup = next(s for s in route["stops"] if s["kind"] == "pickup")
+    assert pickup["late_min"] is None
+    marked = dispatcher.post(f"/api/v1/stops/{pickup['id']}/late", json={"minutes": 10})
+    assert marked.status_code == 200, marked.get_json()
+    again = login(username).get(f"/api/v1/driver/route?date={DAY}&half=morning").get_json()["route"]
+    assert next(s for s in again["stops"] if s["id"] == pickup["id"])["late_min"] == 10

@@ -73,7 +73,8 @@
           C.STOP_KIND[stop.kind] || stop.kind),
         isNext ? el("span", { class: "badge stop-card-next" }, "Next") : null,
         el("span", { class: "badge stop-status", dataset: { status: stop.status } },
-          C.STOP_STATUS[stop.status] || stop.status)),
+          C.STOP_STATUS[stop.status] || stop.status),
+        stop.late_min ? el("span", { class: "badge late-mark" }, "Late " + stop.late_min + " min") : ""),
       el("p", { class: "stop-card-rider" }, rider),
       el("p", { class: "stop-card-place" }, place.name),
       canNavigate ? navLinks(place) : "");
