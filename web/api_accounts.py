@@ -127,9 +127,25 @@ class AuditQuery(BaseModel):
 def audit_list() -> Any:
     """The newest audit entries: who viewed or changed personal data."""
     limit = request.context.query.limit  # type: ignore[attr-defined]
-    entries = db().scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
-    return jsonify(entries=[
-        {"id": e.id, "at": e.at.isoformat(timespec="seconds"), "actor_id": e.actor_id,
-         "action": e.action, "subject_id": e.subject_id, "what": e.what}
-        for e in entries
-    ])  # fmt: skip
+    session = db()
+    entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    names = (
+        {pid: name for pid, name in session.execute(select(Person.id, Person.username).where(Person.id.in_(actor_ids)))}
+        if actor_ids
+        else {}
+    )
+    return jsonify(
+        entries=[
+            {
+                "id": e.id,
+                "at": e.at.isoformat(timespec="seconds"),
+                "actor_id": e.actor_id,
+                "actor": names.get(e.actor_id) if e.actor_id is not None else None,
+                "action": e.action,
+                "subject_id": e.subject_id,
+                "what": e.what,
+            }
+            for e in entries
+        ]
+    )

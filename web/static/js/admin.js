@@ -9,7 +9,7 @@
     const data = await C.api("/api/v1/audit?limit=200");
     body.replaceChildren(...data.entries.map((e) => el("tr", null,
       el("td", null, e.at.replace("T", " ")),
-      el("td", null, e.actor_id === null ? "(the person themselves)" : "#" + e.actor_id),
+      el("td", null, e.actor_id === null ? "(the person themselves)" : (e.actor || "#" + e.actor_id)),
       el("td", null, e.what),
       el("td", null, e.action))));
   }
