@@ -6,6 +6,11 @@ pyvroom``), with VROOM under the same time limit, checks every plan with the sam
 and prints one table: riders served, drive time, ratio to the best peer, wall time and
 peak memory. Each run is its own process, so wall time and memory are the run's own.
 
+PyVRP (``pip install pyvrp``) is run the same way when installed. ``--no-ride-limit``
+drops the riders' maximum ride time, for a comparison fair to peers that cannot keep one;
+``--stability`` measures a re-plan from last week's plan with 5% of bookings changed
+against a fresh solve (:mod:`routing.stability`).
+
 ``--lilim DIR`` runs the Li & Lim 100-task pickup-and-delivery instances instead (fewest
 vehicles first, then distance) and reports the gap to the best-known results in
 ``DIR/BEST-KNOWN.md``.
@@ -30,13 +35,17 @@ SIZES = {"S": (60, 12), "M": (300, 60), "L": (1500, 300), "XL": (5000, 300),
          "FULL": (17000, 300)}
 
 
-def make_problem(size: str):  # type: ignore[no-untyped-def]
+def make_problem(size: str, ride_limit: bool = True):  # type: ignore[no-untyped-def]
+    """The size's generated morning; without ``ride_limit``, the same riders with no
+    maximum ride time (for a fair comparison with peers that cannot keep one)."""
     from routing.generate import montgomery_morning
 
     requests, vehicles = SIZES[size]
+    limit = 45 * 60 if ride_limit else None
     if size == "FULL":  # station to station: few places, many riders each
-        return montgomery_morning(requests, vehicles, homes=25, workplaces=12)
-    return montgomery_morning(requests, vehicles)
+        return montgomery_morning(requests, vehicles, homes=25, workplaces=12,
+                                  max_ride_s=limit)  # type: ignore[arg-type]
+    return montgomery_morning(requests, vehicles, max_ride_s=limit)  # type: ignore[arg-type]
 
 
 # --- one run, in its own process --------------------------------------------------------
@@ -99,6 +108,71 @@ def run_vroom(problem, limit: float):  # type: ignore[no-untyped-def]
                           time.monotonic() - began))
 
 
+def run_pyvrp(problem, limit: float):  # type: ignore[no-untyped-def]
+    """PyVRP on the same problem: shipments with windows, seats and service, one vehicle
+    type per car (its start, end and shift). PyVRP has no ride limit (PyVRP #1097), so it is
+    folded into the pick-up window: picked up no earlier than the drop-off window's end
+    minus the limit, every ride keeps it. Riders are optional with a prize larger than any
+    detour, so PyVRP may leave some out, as the others do."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    from routing.network import Network
+    from routing.plan import Plan, Unassigned, summarise
+
+    net = Network(problem)
+    model = pyvrp.Model()
+    n_places = len(net.places) + 1  # and the sink open routes end at
+    locations = [model.add_location(x=float(k), y=0.0) for k in range(n_places)]
+    D = net.D
+    for a in range(n_places):
+        for b in range(n_places):
+            if a != b:
+                model.add_edge(locations[a], locations[b], distance=int(D[a][b]),
+                               duration=int(D[a][b]))
+    for v, vehicle in enumerate(problem.vehicles):
+        begin, end = net.shift(v)
+        start = model.add_depot(locations[net.pt[net.start(v)]])
+        finish = model.add_depot(locations[net.pt[net.end(v)]])
+        model.add_vehicle_type(1, capacity=[vehicle.seats], start_depot=start, end_depot=finish,
+                               tw_early=begin, tw_late=end, name=str(v))
+    prize = 10 * 3600 * 4
+    for i in range(net.n_requests):
+        p, d = 2 * i, 2 * i + 1
+        lo_p = net.lo[p]
+        limit_i = net.ride_limit(i)
+        if limit_i is not None:
+            lo_p = max(lo_p, net.hi[d] - limit_i)
+        model.add_shipment(locations[net.pt[p]], locations[net.pt[d]], pickup_tw_early=lo_p,
+                           pickup_tw_late=max(lo_p, net.hi[p]),
+                           pickup_service_duration=net.service[p],
+                           delivery_tw_early=net.lo[d], delivery_tw_late=net.hi[d],
+                           delivery_service_duration=net.service[d], amount=[net.seats[p]],
+                           prize=prize, required=False, name=str(i))
+    began = time.monotonic()
+    result = model.solve(stop=MaxRuntime(limit), display=False, seed=0)
+    routes = []
+    for route in result.best.routes():
+        v = route.vehicle_type()
+        seq = []
+        for act in route.schedule():
+            if act.is_pickup():
+                seq.append(2 * act.idx)
+            elif act.is_delivery():
+                seq.append(2 * act.idx + 1)
+        if not seq:
+            continue
+        timing = net.schedule(v, seq) or _plain_timing(net, v, seq)
+        routes.append(net.route(v, seq, timing))
+    served = {s.request for r in routes for s in r.stops}
+    unassigned = tuple(Unassigned(r.id, "left out by PyVRP") for r in problem.requests
+                       if r.id not in served)
+    routes.sort(key=lambda r: r.vehicle)
+    return Plan(tuple(routes), unassigned,
+                summarise(tuple(routes), unassigned, len(problem.requests),
+                          time.monotonic() - began))
+
+
 def _plain_timing(net, v: int, seq):  # type: ignore[no-untyped-def]
     from routing.network import Timing
 
@@ -117,10 +191,14 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     if args.lilim_file:
         problem, scale = read_lilim(Path(args.lilim_file))
     else:
-        problem, scale = make_problem(args.one), 1
+        problem, scale = make_problem(args.one, ride_limit=not args.no_ride_limit), 1
+    if args.stability:
+        return stability_run(problem, args.limit)
     began = time.monotonic()
     if args.solver == "vroom":
         plan = run_vroom(problem, args.limit)
+    elif args.solver == "pyvrp":
+        plan = run_pyvrp(problem, args.limit)
     else:
         plan = run_ours(problem, args.limit, minimise_vehicles=bool(args.lilim_file))
     wall = time.monotonic() - began
@@ -131,6 +209,27 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     if args.lilim_file:
         out["distance"] = lilim_distance(Path(args.lilim_file), problem, plan, scale)
     return out
+
+
+def stability_run(problem, limit: float) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Last week's plan, 5% of bookings changed, then the re-plan from last week's plan and
+    a fresh solve, each with the same limit (see :mod:`routing.stability`)."""
+    from routing.solver import SolveParams, solve
+    from routing.stability import change_bookings, compare
+
+    params = SolveParams(time_limit_s=limit)
+    last = solve(problem, params)
+    changed = change_bookings(problem, 0.05)
+    began = time.monotonic()
+    again = solve(changed, params, previous=last)
+    replan_s = time.monotonic() - began
+    fresh = solve(changed, params)
+    got = compare(problem, changed, last, again, fresh)
+    return {"unchanged": got.unchanged, "kept": got.kept, "kept_share": round(got.kept_share, 4),
+            "replan_drive_s": got.replan_drive_s, "fresh_drive_s": got.fresh_drive_s,
+            "extra_drive": round(got.extra_drive, 4), "replan_s": round(replan_s, 1),
+            "served_replan": again.summary.served, "served_fresh": fresh.summary.served,
+            "requests": again.summary.requests, "peak_mb": round(_peak_mb())}
 
 
 # --- Li & Lim ---------------------------------------------------------------------------
@@ -208,11 +307,12 @@ def _spawn(extra: list[str]) -> dict[str, Any] | None:
 
 def _peers() -> list[str]:
     peers = ["ours"]
-    try:
-        import vroom  # noqa: F401
-        peers.append("vroom")
-    except ImportError:
-        pass
+    for name in ("vroom", "pyvrp"):
+        try:
+            __import__(name)
+            peers.append(name)
+        except ImportError:
+            pass
     return peers
 
 
@@ -221,7 +321,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("sizes", nargs="*", default=["S", "M"], help="S M L XL FULL")
     parser.add_argument("--limit", type=float, action="append",
                         help="time limit(s) in seconds (repeatable; default 30)")
-    parser.add_argument("--solvers", default=None, help="comma-separated: ours,vroom")
+    parser.add_argument("--solvers", default=None, help="comma-separated: ours,vroom,pyvrp")
+    parser.add_argument("--no-ride-limit", action="store_true",
+                        help="riders without a maximum ride time (fair to peers without one)")
+    parser.add_argument("--stability", action="store_true",
+                        help="re-plan with 5%% of bookings changed; compare with a fresh solve")
     parser.add_argument("--lilim", default=None, metavar="DIR", help="run Li & Lim instances")
     parser.add_argument("--instances", default=None, help="comma-separated instance names")
     parser.add_argument("--one", help=argparse.SUPPRESS)
@@ -237,6 +341,23 @@ def main(argv: list[str] | None = None) -> None:
     if args.lilim:
         _lilim_table(Path(args.lilim), limits[0], args.instances)
         return
+    extra = ["--no-ride-limit"] if args.no_ride_limit else []
+    if args.stability:
+        print("| size | limit s | unchanged riders | kept car and time | share | re-plan drive h | "
+              "fresh drive h | extra drive | served re-plan/fresh | re-plan s |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for size in args.sizes:
+            for limit in limits:
+                r = _spawn(["--one", size, "--stability", "--limit", str(limit), *extra])
+                if r is None:
+                    print(f"| {size} | {limit:g} | failed |")
+                    continue
+                print(f"| {size} | {limit:g} | {r['unchanged']} | {r['kept']} | "
+                      f"{100 * r['kept_share']:.1f}% | {r['replan_drive_s'] / 3600:.2f} | "
+                      f"{r['fresh_drive_s'] / 3600:.2f} | {100 * r['extra_drive']:+.2f}% | "
+                      f"{r['served_replan']}/{r['served_fresh']} of {r['requests']} | "
+                      f"{r['replan_s']} |", flush=True)
+        return
     print("| size | riders/cars | limit s | solver | served | drive h | vs best peer | cars | "
           "wall s | peak MB | violations |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -244,7 +365,8 @@ def main(argv: list[str] | None = None) -> None:
         for limit in limits:
             rows = {}
             for solver in solvers:
-                rows[solver] = _spawn(["--one", size, "--solver", solver, "--limit", str(limit)])
+                rows[solver] = _spawn(["--one", size, "--solver", solver, "--limit", str(limit),
+                                       *extra])
             peers = [r for s, r in rows.items() if s != "ours" and r and not r["violations"]]
             best = max(peers, key=lambda r: (r["served"], -r["drive_s"]), default=None)
             for solver, r in rows.items():

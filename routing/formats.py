@@ -62,9 +62,12 @@ class _Window(_In):
 
 
 class _Travel(_In):
-    model: Literal["haversine", "matrix"] = "haversine"
+    model: Literal["haversine", "matrix", "osm"] = "haversine"
     circuity: float = 1.3
     speed_kmh: float = 30.0
+    osm_file: str | None = None
+    speeds: dict[str, float] | None = None
+    cache_dir: str | None = None
 
 
 class _Vehicle(_In):
@@ -132,7 +135,9 @@ def problem_from_json(obj: Any) -> Problem:
     return Problem(
         name=doc.name,
         travel=TravelModel(model=doc.travel.model, circuity=doc.travel.circuity,
-                           speed_kmh=doc.travel.speed_kmh),
+                           speed_kmh=doc.travel.speed_kmh, osm_file=doc.travel.osm_file,
+                           speeds=tuple(sorted((doc.travel.speeds or {}).items())),
+                           cache_dir=doc.travel.cache_dir),
         service_s=doc.service_s,
         vehicles=tuple(
             Vehicle(id=v.id, seats=v.seats, start=_point(v.start),
@@ -202,8 +207,7 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "name": problem.name,
-        "travel": {"model": problem.travel.model, "circuity": problem.travel.circuity,
-                   "speed_kmh": problem.travel.speed_kmh},
+        "travel": _travel(problem.travel),
         "service_s": problem.service_s,
         "vehicles": vehicles,
         "requests": requests,
@@ -213,6 +217,18 @@ def problem_to_json(problem: Problem) -> dict[str, Any]:
     if problem.distances is not None:
         doc["distances"] = [list(row) for row in problem.distances]
     return doc
+
+
+def _travel(travel: TravelModel) -> dict[str, Any]:
+    out: dict[str, Any] = {"model": travel.model, "circuity": travel.circuity,
+                           "speed_kmh": travel.speed_kmh}
+    if travel.osm_file is not None:
+        out["osm_file"] = travel.osm_file
+    if travel.speeds:
+        out["speeds"] = dict(travel.speeds)
+    if travel.cache_dir is not None:
+        out["cache_dir"] = travel.cache_dir
+    return out
 
 
 def plan_to_json(plan: Plan) -> dict[str, Any]:

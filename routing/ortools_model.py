@@ -46,10 +46,22 @@ class SubTask:
     initial: list[list[int]]
     penalty: int
     vehicle_cost: int = 0
+    #: per pair: the vehicle it had in the previous plan (-1: one outside this model), or
+    #: None; serving it with another vehicle costs ``change_cost`` (stability)
+    home: list[int | None] | None = None
+    change_cost: int = 0
     time_limit_s: float = 5.0
     solution_limit: int | None = None
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    #: ``time.monotonic()`` by which the search must end (the clock is the machine's, the
+    #: same in every process): a worker that took its time to start loses that time from
+    #: the search, not from the caller's limit. None: ``time_limit_s`` from the start.
+    deadline: float | None = None
+
+    def ends_at(self, now: float) -> float:
+        """When a task handed over at ``now`` must be done."""
+        return self.deadline if self.deadline is not None else now + self.time_limit_s
 
 
 @dataclass
@@ -69,7 +81,18 @@ def solve_task(task: SubTask) -> SubResult:
                                            list(range(stops + m, stops + 2 * m)))
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
-    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(task.travel))
+    if task.change_cost and task.home and any(h is not None for h in task.home):
+        # One cost matrix per vehicle: arriving at a rider's pick-up in another car than
+        # the one it had costs the change on top of the driving.
+        for v in range(m):
+            cost = [row[:] for row in task.travel]
+            for k, h in enumerate(task.home):
+                if h is not None and h != v:
+                    for row in cost:
+                        row[2 * k] += task.change_cost
+            routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost), v)
+    else:
+        routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(task.travel))
     if task.vehicle_cost:
         routing.SetFixedCostOfAllVehicles(task.vehicle_cost)
     busy = [[task.service[a] + task.travel[a][b] for b in range(size)] for a in range(size)]
@@ -106,9 +129,10 @@ def solve_task(task: SubTask) -> SubResult:
     search.local_search_metaheuristic = META.Value.Value(task.metaheuristic)
     if task.solution_limit is not None:
         search.solution_limit = task.solution_limit
-    search.time_limit.FromMilliseconds(max(50, int(task.time_limit_s * 1000)))
+    ends = task.ends_at(began)
+    search.time_limit.FromMilliseconds(max(50, int((ends - began) * 1000)))
     routing.CloseModelWithParameters(search)
-    left = task.time_limit_s - (time.monotonic() - began)
+    left = ends - time.monotonic()
     search.time_limit.FromMilliseconds(max(50, int(left * 1000)))
 
     start = None

@@ -78,11 +78,17 @@ class Request:
 
 @dataclass(frozen=True)
 class TravelModel:
-    """How travel times and distances are found: straight line scaled, or given matrices."""
+    """How travel times and distances are found: straight line scaled, given matrices, or
+    the roads of an OpenStreetMap extract (``osm_file``; ``speeds`` per ``highway`` class in
+    km/h, the defaults of :data:`routing.osm.DEFAULT_SPEEDS_KMH` for classes not named;
+    matrices cached in ``cache_dir``)."""
 
-    model: Literal["haversine", "matrix"] = "haversine"
+    model: Literal["haversine", "matrix", "osm"] = "haversine"
     circuity: float = 1.3
     speed_kmh: float = 30.0
+    osm_file: str | None = None
+    speeds: tuple[tuple[str, float], ...] = ()
+    cache_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,8 +186,14 @@ class _Validator:
                 holder[rid] = vehicle.id
 
     def travel(self, travel: TravelModel) -> None:
-        if travel.model not in ("haversine", "matrix"):
-            self.fail("travel.model", f'expected "haversine" or "matrix", got "{travel.model}"')
+        if travel.model not in ("haversine", "matrix", "osm"):
+            self.fail("travel.model",
+                      f'expected "haversine", "matrix" or "osm", got "{travel.model}"')
+        if travel.model == "osm" and not travel.osm_file:
+            self.fail("travel.osm_file", 'required by the "osm" travel model')
+        for name, kmh in travel.speeds:
+            if not isinstance(kmh, int | float) or not math.isfinite(kmh) or kmh <= 0:
+                self.fail(f"travel.speeds.{name}", f"must be a positive number, got {kmh!r}")
         for name in ("circuity", "speed_kmh"):
             value = getattr(travel, name)
             if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:

@@ -27,19 +27,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from routing.check import check_plan
-from routing.clock import format_hm, format_minutes
-from routing.insertion import Routes, insert_all
+from routing.clock import HORIZON_S, format_hm, format_minutes
+from routing.insertion import Routes, insert_all, urgency
 from routing.network import Network
 from routing.ortools_model import FIRST, META, SubResult, SubTask, solve_task
 from routing.plan import Plan, Unassigned, summarise
 from routing.pooling import pool_requests
-from routing.problem import Problem
+from routing.problem import Problem, TimeWindow
 from routing.shortfall import estimate_shortfall
 from routing.workers import WorkerPool
 
 _PROGRESS_EVERY_S = 1.0
 #: Below this many riders and cars the whole problem is one model, solved in-process.
 _SMALL = 60
+#: Up to this many (pooled) requests the whole problem is one OR-Tools model, improved by
+#: guided local search for the whole time (in a worker process, so it can be killed):
+#: groups only pay where one model would not fit the time or the memory.
+_WHOLE = 150
+#: Searches run side by side on one whole model when there are cores for them.
+_PORTFOLIO = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH")
 #: A fixed cost per car used, when asked to minimise cars: more than any route's driving.
 _VEHICLE_COST = 1_000_000
 
@@ -63,7 +69,7 @@ class SolveParams:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     workers: int | None = None
-    group_riders: int = 120
+    group_riders: int = 150
     minimise_vehicles: bool = False
     pool: bool = True
     seed: int = 0
@@ -118,7 +124,46 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
     constraint, which is a bug.
     """
     began = time.monotonic()
-    return _Solve(problem, params, progress or _no_progress, began).run(previous)
+    if previous is None:
+        return _Solve(problem, params, progress or _no_progress, began).run(None)
+    steady = _steady(problem, previous)
+    plan = _Solve(steady, params, progress or _no_progress, began).run(previous)
+    if steady is not problem:
+        check_plan(problem, plan)  # steady windows lie inside the real ones: a formality
+    return plan
+
+
+#: Stability: a rider kept from the previous plan is picked up within this much of the
+#: time it had, and moving it to another car costs as much as this much more driving.
+STEADY_S = 5 * 60
+CHANGE_COST_S = 10 * 60
+
+
+def _steady(problem: Problem, previous: Plan) -> Problem:
+    """``problem`` with each rider the previous plan picked up (in a car still in the
+    problem, at a time the rider's window still allows) held to within :data:`STEADY_S` of
+    that pick-up time. Regular riders then keep their time by construction; the previous
+    routes stay feasible, so nobody is lost by it. Riders whose booking moved, and riders
+    of cars taken away, keep their own windows."""
+    cars = {v.id for v in problem.vehicles}
+    onboard = {rid for v in problem.vehicles for rid in v.onboard}
+    was = {s.request: s.start_s for r in previous.routes if r.vehicle in cars
+           for s in r.stops if s.kind == "pickup"}
+    requests, changed = [], False
+    for r in problem.requests:
+        t = was.get(r.id)
+        if t is None or r.id in onboard:
+            requests.append(r)
+            continue
+        w = r.pickup_window
+        lo, hi = (0, HORIZON_S) if w is None else (w.start_s, w.end_s)
+        if not lo <= t <= hi:
+            requests.append(r)
+            continue
+        window = TimeWindow(max(lo, t - STEADY_S), min(hi, t + STEADY_S))
+        requests.append(replace(r, pickup_window=window))
+        changed = True
+    return replace(problem, requests=tuple(requests)) if changed else problem
 
 
 class _Solve:
@@ -134,6 +179,8 @@ class _Solve:
         self.weight: list[int] | None = None
         #: cars whose previous route lost riders (see ``previous``)
         self.trimmed: set[int] = set()
+        #: the car each rider had in the previous plan (see ``previous``)
+        self.home: dict[int, int] | None = None
 
     def progress_of(self, routes: Routes) -> None:
         placed = routes.placed()
@@ -159,6 +206,7 @@ class _Solve:
         initial = None
         if previous is not None:
             initial, self.trimmed = _from_plan(net, previous)
+            self.home = {node // 2: v for v, seq in initial.items() for node in seq}
         pooled = None
         if params.pool and initial is None:
             pooled = pool_requests(net, todo)
@@ -194,7 +242,10 @@ class _Solve:
                 assert timing is not None  # every kept sequence has passed the exact test
                 routes_out.append(net.route(v, seq, timing))
         unassigned = tuple(Unassigned(problem.requests[i].id, reasons[i]) for i in sorted(reasons))
-        shortfall = estimate_shortfall(net, sorted(left)) if left else ()
+        # The estimate may take what is left of the limit (not of the reserve, which times
+        # and checks the plan); past it, riders are packed coarsely (routing.shortfall).
+        shortfall = estimate_shortfall(net, sorted(left), until=self.deadline - 0.5 * self.reserve) \
+            if left else ()
         elapsed = time.monotonic() - self.began
         plan = Plan(routes=tuple(routes_out), unassigned=unassigned,
                     summary=summarise(tuple(routes_out), unassigned, net.n_requests, elapsed),
@@ -229,10 +280,20 @@ class _Solve:
         if not todo:
             return routes
         small = net.n_requests + net.n_vehicles <= _SMALL
+        whole = focus is None and (small or net.n_requests <= _WHOLE)
         rng = random.Random(self.params.seed)
         workers = self.params.workers or min(4, os.cpu_count() or 1)
+        deterministic = self.params.solution_limit is not None
         stale = 0
         with WorkerPool(workers) as pool:
+            if not small and not deterministic:
+                pool.prestart()
+            if self.params.minimise_vehicles and not left:
+                # Fewest cars first: empty the smallest routes while the others can take
+                # their riders, in the first part of the time; driving after that.
+                until = time.monotonic() + 0.6 * max(0.0, stop_at - time.monotonic())
+                left = self.eliminate(net, routes, left, pool, until if not deterministic
+                                      else stop_at)
             for round_no in range(1_000_000):
                 left_time = stop_at - time.monotonic()
                 if left_time < (0.3 if small else 1.0):
@@ -240,25 +301,38 @@ class _Solve:
                 if focus is not None and not focus:
                     break  # nothing changed: the previous plan stands
                 groups = _groups(net, routes, left, self.params.group_riders, rng, focus,
-                                 whole=small and focus is None)
+                                 whole=whole)
                 if not groups:
                     break
                 waves = -(-len(groups) // workers)
-                if len(groups) == 1:
+                if len(groups) == 1 and whole and left_time >= 10.0 and not deterministic:
+                    budget = left_time / 2  # then again from the best of the portfolio
+                elif len(groups) == 1:
                     budget = left_time
                 else:
                     budget = max(1.0, min(left_time / waves, 4.0 + 2.0 * round_no))
-                tasks = [_task(net, routes, group, budget, self.params, self.vehicle_cost)
-                         for group in groups]
+                narrowed = [self.narrow(routes, group) for group in groups]
+                groups = [group for group, _ in narrowed]
+                tasks = [_task(net, routes, group, budget, self.params, cost, self.home)
+                         for group, cost in narrowed]
+                if len(groups) == 1 and whole and workers > 1 and not small \
+                        and not deterministic:
+                    # One model, two cores: a portfolio of searches from the same plan.
+                    others = [m for m in _PORTFOLIO if m != tasks[0].metaheuristic]
+                    for meta in others[:workers - 1]:
+                        groups.append(groups[0])
+                        tasks.append(replace(tasks[0], metaheuristic=meta))
                 improved = [False]
 
-                def take(k: int, result: SubResult | None) -> None:
+                def take(k: int, result: SubResult | None, groups: list[_Group] = groups,
+                         improved: list[bool] = improved) -> None:
                     if result is not None and result.routes is not None:
-                        if _accept(net, routes, groups[k], result.routes, self.vehicle_cost):
+                        if _accept(net, routes, groups[k], result.routes, self.vehicle_cost,
+                                   self.home):
                             improved[0] = True
                             self.progress_of(routes)
 
-                if len(groups) == 1 and (small or self.params.solution_limit is not None):
+                if len(groups) == 1 and (small or deterministic):
                     take(0, solve_task(tasks[0]))  # tiny or deterministic: no process needed
                 else:
                     pool.run(tasks, stop_at, take)
@@ -266,14 +340,112 @@ class _Solve:
                 left = [i for i in left if i not in placed]
                 if left:
                     left = insert_all(routes, left, until=stop_at)
-                if len(groups) == 1 and (self.params.solution_limit is not None or small):
+                if len(groups) == 1 and (deterministic or small):
                     break  # one model saw everything: another round would repeat it
                 stale = 0 if improved[0] else stale + 1
-                if self.params.solution_limit is not None and (stale >= 1 or round_no >= 2):
+                if deterministic and (stale >= 1 or round_no >= 2):
                     break  # deterministic runs do a fixed, small amount of work
                 if focus is not None and stale >= 1:
                     break
         return routes
+
+    def narrow(self, routes: Routes, group: _Group) -> tuple[_Group, int]:
+        """The group to model and the cost per car to charge. When minimising cars and every
+        rider of the group is placed, the cars it does not use are left out of the model and
+        no per-car cost is charged: the number of cars cannot grow, and guided local search
+        sees driving only (a cost of a million per car would swamp its penalties)."""
+        cost = self.vehicle_cost
+        if cost:
+            placed = {n // 2 for v in group.vehicles for n in routes.seqs[v]}
+            if all(i in placed for i in group.requests):
+                return _Group([v for v in group.vehicles if routes.seqs[v]], group.requests), 0
+        return group, cost
+
+    def eliminate(self, net: Network, routes: Routes, left: list[int], pool: WorkerPool,
+                  until: float) -> list[int]:
+        """Route elimination, for the fewest cars: take the smallest route out and put its
+        riders into the other cars' routes, by insertion, else by one OR-Tools model over the
+        cars left (warm-started, the riders to place unperformed); keep the result only if
+        every rider served before is served still. Repeat while some route can go."""
+        failed: set[int] = set()
+        deterministic = self.params.solution_limit is not None
+
+        def standing() -> tuple[int, int]:
+            return sum(1 for seq in routes.seqs if seq), routes.total_drive()
+
+        # Partial moves lengthen routes for a chance to empty one; if that chance never
+        # comes, the plan to keep is the best one seen, by cars then driving.
+        best = (standing(), [list(seq) for seq in routes.seqs])
+        while time.monotonic() < until - 0.2:
+            used = [v for v in range(net.n_vehicles) if routes.seqs[v]]
+            options = [v for v in used if v not in failed]
+            if len(used) <= 1 or not options:
+                break
+            v = min(options, key=lambda u: (len(routes.seqs[u]), routes.cost[u], u))
+            saved = {u: list(routes.seqs[u]) for u in used}
+            before = routes.placed()
+            riders = sorted({n // 2 for n in routes.seqs[v]})
+            routes.seqs[v] = []
+            routes.refresh(v)
+            others = [u for u in used if u != v]
+            missing = [i for i in sorted(riders, key=lambda i: urgency(net, i))
+                       if not routes.insert(i, others)]
+            if missing:
+                group = _Group(others, [i for u in others for i in
+                                        sorted({n // 2 for n in routes.seqs[u]})] + missing)
+                budget = min(until - time.monotonic(),
+                             max(1.0, 0.1 * self.params.time_limit_s))
+                if budget > 0.3:
+                    task = _task(net, routes, group, budget, self.params, 0)
+                    tasks = [task]
+                    if not deterministic:
+                        tasks += [replace(task, metaheuristic=meta) for meta in _PORTFOLIO
+                                  if meta != task.metaheuristic][:pool.size - 1]
+                    trial = Routes(net, {u: list(routes.seqs[u]) for u in others})
+
+                    def keep(_: int, result: SubResult | None, trial: Routes = trial,
+                             group: _Group = group) -> None:
+                        if result is not None and result.routes is not None:
+                            _accept(net, trial, group, result.routes, 0)
+
+                    if deterministic:
+                        keep(0, solve_task(task))
+                    else:
+                        pool.run(tasks, until, keep)
+                    for u in others:
+                        routes.seqs[u] = trial.seqs[u]
+                        routes.refresh(u)
+                    placed = routes.placed()
+                    missing = [i for i in before if i not in placed]
+            rest = [n for n in saved[v] if n // 2 in set(missing)]
+            if missing and set(missing) <= set(riders) and len(missing) < len(riders) \
+                    and _sound(net, v, rest):
+                # Some went: keep that, and the rest stay in their car in their old order,
+                # a smaller route to try again.
+                routes.seqs[v] = rest
+                routes.refresh(v)
+                self.progress_of(routes)
+            elif missing:
+                for u, seq in saved.items():
+                    routes.seqs[u] = seq
+                    routes.refresh(u)
+                failed.add(v)
+            else:
+                failed.clear()  # fewer riders elsewhere now: routes that failed may go
+                self.progress_of(routes)
+            now = standing()
+            if now < best[0]:
+                best = (now, [list(seq) for seq in routes.seqs])
+            if deterministic and missing:
+                break
+        if standing() > best[0]:
+            for u, seq in enumerate(best[1]):
+                if routes.seqs[u] != seq:
+                    routes.seqs[u] = seq
+                    routes.refresh(u)
+        if left:
+            left = insert_all(routes, left, until=until)
+        return left
 
 
 # --- groups of cars ------------------------------------------------------------------------
@@ -359,8 +531,10 @@ def _groups(net: Network, routes: Routes, left: Sequence[int], target: int,
 
 
 def _task(net: Network, routes: Routes, group: _Group, budget: float, params: SolveParams,
-          vehicle_cost: int) -> SubTask:
-    """The OR-Tools sub-problem for a group, in local numbers, warm-started from its routes."""
+          vehicle_cost: int, home: dict[int, int] | None = None) -> SubTask:
+    """The OR-Tools sub-problem for a group, in local numbers, warm-started from its routes.
+    ``home``: the car each rider had in the previous plan; moving it costs
+    :data:`CHANGE_COST_S`."""
     local: dict[int, int] = {}
     nodes: list[int] = []
     for k, i in enumerate(group.requests):
@@ -387,6 +561,8 @@ def _task(net: Network, routes: Routes, group: _Group, budget: float, params: So
         capacity=[net.capacity[v] for v in group.vehicles],
         chair_capacity=[net.chairs[v] for v in group.vehicles],
         initial=[[local[n] for n in routes.seqs[v]] for v in group.vehicles],
+        home=[where.get(home[i], -1) if home and i in home else None for i in group.requests],
+        change_cost=CHANGE_COST_S if home else 0,
         penalty=penalty,
         vehicle_cost=vehicle_cost,
         time_limit_s=budget,
@@ -397,7 +573,7 @@ def _task(net: Network, routes: Routes, group: _Group, budget: float, params: So
 
 
 def _accept(net: Network, routes: Routes, group: _Group, answer: list[list[int]],
-            vehicle_cost: int) -> bool:
+            vehicle_cost: int, home: dict[int, int] | None = None) -> bool:
     """Take OR-Tools' routes for the group if, checked exactly, they are better."""
     nodes = [n for i in group.requests for n in (2 * i, 2 * i + 1)]
     new: dict[int, list[int]] = {}
@@ -408,6 +584,9 @@ def _accept(net: Network, routes: Routes, group: _Group, answer: list[list[int]]
     def score(seqs: dict[int, list[int]]) -> tuple[int, int]:
         served = sum(len(s) for s in seqs.values()) // 2
         cost = sum(net.drive_s(v, s) + (vehicle_cost if s else 0) for v, s in seqs.items())
+        if home:
+            cost += CHANGE_COST_S * sum(1 for v, s in seqs.items() for n in s
+                                        if n % 2 == 0 and home.get(n // 2, v) != v)
         return (-served, cost)
 
     old = {v: routes.seqs[v] for v in group.vehicles}

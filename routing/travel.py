@@ -4,8 +4,9 @@ This is the one boundary where real numbers become integers, through one roundin
 rule, :func:`round_half_up`. Everything downstream (solver, checker, plan) works in
 integers only, so the solver and the checker can never disagree by a rounding.
 
-A :class:`TravelProvider` is the seam for other sources: a road network (OSRM, an
-offline graph) can be added as one more class with a ``matrices`` method.
+A :class:`TravelProvider` is the seam for other sources: the road network of an
+OpenStreetMap extract is one (:mod:`routing.osm`); OSRM would be one more class with a
+``matrices`` method.
 """
 
 from __future__ import annotations
@@ -93,6 +94,13 @@ class MatrixProvider:
 def provider_for(problem: Problem) -> TravelProvider:
     """The travel provider that the problem's travel model names."""
     travel = problem.travel
+    if travel.model == "osm":
+        from routing.osm import DEFAULT_SPEEDS_KMH, OsmProvider
+
+        assert travel.osm_file is not None  # the problem's validation requires it
+        return OsmProvider(osm_file=travel.osm_file,
+                           speeds={**DEFAULT_SPEEDS_KMH, **dict(travel.speeds)},
+                           cache_dir=travel.cache_dir)
     if travel.model == "matrix":
         return MatrixProvider(
             durations=np.array(problem.durations, dtype=np.int64),

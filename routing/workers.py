@@ -7,12 +7,14 @@ up; the parent keeps the best plan it already has. Children are started with
 daemonic job process, which ``multiprocessing`` forbids to have children, and because the
 glibc allocator settings must be in the environment before the child starts.
 
-The child runs :mod:`routing._worker`. Protocol: the parent writes a length-prefixed pickle of a :class:`SubTask` to the child's
-stdin; the child answers with a length-prefixed pickle of a :class:`SubResult` on stdout.
+The child runs :mod:`routing._worker`. Protocol: the parent writes a length-prefixed
+pickle of a :class:`SubTask` to the child's stdin; the child answers with a
+length-prefixed pickle of a :class:`SubResult` on stdout.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import selectors
@@ -85,6 +87,12 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def prestart(self, count: int | None = None) -> None:
+        """Start up to ``count`` (default: ``size``) workers now, so that they import
+        OR-Tools while the caller builds its first plan."""
+        while len(self.idle) < min(self.size, self.size if count is None else count):
+            self.idle.append(_Worker())
+
     def close(self) -> None:
         for worker in self.idle:
             worker.kill()
@@ -103,14 +111,20 @@ class WorkerPool:
                 now = time.monotonic()
                 while pending and len(busy) < self.size and now < deadline:
                     k = pending.pop(0)
+                    task = tasks[k]
+                    if getattr(task, "deadline", False) is None:
+                        # Its time runs from now, in the worker's clock as in ours (the
+                        # monotonic clock is the machine's): time the worker takes to start
+                        # comes out of the search, never out of the caller's limit.
+                        task = dataclasses.replace(task, deadline=now + task.time_limit_s)
                     worker = self.idle.pop() if self.idle else _Worker()
                     try:
-                        send(worker.process.stdin, tasks[k])  # type: ignore[arg-type]
+                        send(worker.process.stdin, task)  # type: ignore[arg-type]
                     except (BrokenPipeError, OSError):  # it died while idle: a fresh one
                         worker.kill()
                         worker = _Worker()
                         try:
-                            send(worker.process.stdin, tasks[k])  # type: ignore[arg-type]
+                            send(worker.process.stdin, task)  # type: ignore[arg-type]
                         except BaseException:
                             worker.kill()
                             raise
@@ -118,7 +132,7 @@ class WorkerPool:
                         worker.kill()
                         raise
                     worker.task_id = k
-                    worker.kill_at = min(deadline, now + tasks[k].time_limit_s + KILL_GRACE_S)
+                    worker.kill_at = min(deadline, task.ends_at(now) + KILL_GRACE_S)
                     fd = worker.process.stdout.fileno()  # type: ignore[union-attr]
                     busy[fd] = worker
                     selector.register(fd, selectors.EVENT_READ)
