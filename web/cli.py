@@ -232,7 +232,7 @@ def serve_command(host: str | None, port: int | None, database_url: str | None) 
 @click.option("--seed", type=int, default=1955, show_default=True)
 @click.option("--demo-password", help="Password for every demo account (default: random, printed).")
 @click.option("--date", "service_date", callback=_parse_date, help="Day to plan (default: tomorrow).")
-@click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600), default=5.0, show_default=True,
+@click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600), default=15.0, show_default=True,
               help="Seconds the solver may search per half-day.")  # fmt: skip
 @click.option("--database", "database_url", default=DEMO_DATABASE_URL, show_default=True,
               help="A SQLite file here is replaced by a fresh one.")  # fmt: skip
