@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Person, board_data, open_board
+from tests.browser.conftest import Person, open_board
 
 
 @pytest.mark.browser
 def test_a_dispatcher_adds_a_new_rider_who_phoned_and_books_them(dispatcher: Person, service_day: str) -> None:
-    data = board_data(dispatcher, service_day, "evening")
-    station = next(s["place"] for r in data["routes"] for s in r["stops"] if s["kind"] == "dropoff")
-    work = next(s["place"] for r in data["routes"] for s in r["stops"] if s["kind"] == "pickup")
+    # Stations from the place search (homes are never offered there).
+    work = dispatcher.get_json("/api/v1/places?q=Dispatch station")["places"][0]
+    station = dispatcher.get_json("/api/v1/places?q=Pick-up station")["places"][0]
     board = open_board(dispatcher, service_day, "evening")
 
     board.locator("#add-ride-button").click()
