@@ -71,6 +71,7 @@ class Settings:
     MORNING_SHIFT_END: str = "09:30"
     EVENING_SHIFT_START: str = "14:30"
     EVENING_SHIFT_END: str = "19:30"
+    FORGET_HOMES_AFTER_DAYS: int = 14
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:

@@ -203,16 +203,12 @@ class Network:
             last = node
         return t + self.t(last, self.end(v)) > self.shift(v)[1]
 
-    def earliest(self, v: int, seq: Sequence[int]) -> list[int] | None:
-        """Least service starts (index 0 = leaving the start, last = reaching the end) that
-        keep windows, shift and ride limits, or None if there are none."""
-        k = len(seq)
+    def _legs(self, v: int, seq: Sequence[int]) -> tuple[list[int], list[tuple[int, int, int]]]:
+        """For ``seq`` on vehicle v: the least time between consecutive events (service, then
+        the drive), and the (pickup position, drop-off position, ride limit) of each pair."""
         nodes = [self.start(v), *seq, self.end(v)]
-        pt, D, service, lo, hi = self.pt, self.D, self.service, self.lo, self.hi
-        gaps = [service[nodes[a]] + D[pt[nodes[a]]][pt[nodes[a + 1]]] for a in range(k + 1)]
-        shift_start, shift_end = self.shift(v)
-        low = [shift_start] + [lo[n] for n in seq] + [0]
-        high = [HORIZON_S] + [hi[n] for n in seq] + [shift_end]
+        pt, D, service = self.pt, self.D, self.service
+        gaps = [service[nodes[a]] + D[pt[nodes[a]]][pt[nodes[a + 1]]] for a in range(len(seq) + 1)]
         pairs = []
         where: dict[int, int] = {}
         for a, node in enumerate(seq, start=1):
@@ -222,6 +218,18 @@ class Network:
                     pairs.append((where[node - 1], a, limit))
             elif node % 2 == 0:
                 where[node] = a
+        return gaps, pairs
+
+    def earliest(
+        self, v: int, seq: Sequence[int], legs: tuple[list[int], list[tuple[int, int, int]]] | None = None
+    ) -> list[int] | None:
+        """Least service starts (index 0 = leaving the start, last = reaching the end) that
+        keep windows, shift and ride limits, or None if there are none."""
+        k = len(seq)
+        gaps, pairs = legs or self._legs(v, seq)
+        shift_start, shift_end = self.shift(v)
+        low = [shift_start] + [self.lo[n] for n in seq] + [0]
+        high = [HORIZON_S] + [self.hi[n] for n in seq] + [shift_end]
         x = [0] * (k + 2)
         first = 0
         for _ in range(k + 3):
@@ -245,24 +253,14 @@ class Network:
         Among feasible timings: the earliest arrival at the end, then every event as late as
         that allows, so cars do not leave early only to wait with riders on board.
         """
-        least = self.earliest(v, seq)
+        legs = self._legs(v, seq)
+        least = self.earliest(v, seq, legs)
         if least is None:
             return None
         k = len(seq)
-        nodes = [self.start(v), *seq, self.end(v)]
-        pt, D, service = self.pt, self.D, self.service
-        gaps = [service[nodes[a]] + D[pt[nodes[a]]][pt[nodes[a + 1]]] for a in range(k + 1)]
+        gaps, pairs = legs
         shift_end = self.shift(v)[1]
         high = [shift_end] + [self.hi[n] for n in seq] + [least[k + 1]]
-        pairs = []
-        where: dict[int, int] = {}
-        for a, node in enumerate(seq, start=1):
-            if node % 2 == 1 and node - 1 in where:
-                limit = self._limits[node // 2]
-                if limit is not None:
-                    pairs.append((where[node - 1], a, limit))
-            elif node % 2 == 0:
-                where[node] = a
         # No waiting before the end: the end comes exactly one last leg after the last stop.
         y = list(least)
         for _ in range(k + 3):
@@ -282,7 +280,7 @@ class Network:
                 break
         if any(y[a] < least[a] for a in range(k + 2)):  # cannot happen; be safe
             y = least
-        return Timing(leave_s=y[0], starts=tuple(y[1:k + 1]), end_s=y[k + 1])
+        return Timing(leave_s=y[0], starts=tuple(y[1 : k + 1]), end_s=y[k + 1])
 
     def route(self, v: int, seq: Sequence[int], timing: Timing) -> Route:
         """The plain :class:`Route` for a scheduled sequence (hidden stops left out)."""
@@ -296,9 +294,14 @@ class Network:
             arrive = depart + self.t(last, node)
             depart = start + self.service[node]
             kind = "pickup" if node % 2 == 0 else "dropoff"
-            stops.append(Stop(kind=kind, request=request, arrive_s=arrive, start_s=start,
-                              depart_s=depart, load=load))
+            stops.append(Stop(kind=kind, request=request, arrive_s=arrive, start_s=start, depart_s=depart, load=load))
             last = node
         drive_s, distance_m = self.drive(v, seq)
-        return Route(vehicle=self.problem.vehicles[v].id, stops=tuple(stops), drive_s=drive_s,
-                     distance_m=distance_m, start_s=timing.leave_s, end_s=timing.end_s)
+        return Route(
+            vehicle=self.problem.vehicles[v].id,
+            stops=tuple(stops),
+            drive_s=drive_s,
+            distance_m=distance_m,
+            start_s=timing.leave_s,
+            end_s=timing.end_s,
+        )

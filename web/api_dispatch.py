@@ -319,13 +319,7 @@ def plan_compare(plan_id: int) -> Any:
 @roles_required(Role.DISPATCHER.value)
 def plan_publish(plan_id: int) -> Any:
     """Make a draft the plan in force; drivers and riders are told."""
-    session = db()
-    notices = PendingNotices()
-    plan = dispatching.publish_draft(session, plan_id, actor(), notices)
-    result = {"id": plan.id, "status": plan.status.value}
-    session.commit()
-    publish(notices)
-    return jsonify(plan=result)
+    return _decide_draft(plan_id, dispatching.publish_draft)
 
 
 @dispatch_api.post(f"{API}/plans/<int:plan_id>/discard")
@@ -333,9 +327,13 @@ def plan_publish(plan_id: int) -> Any:
 @roles_required(Role.DISPATCHER.value)
 def plan_discard(plan_id: int) -> Any:
     """Throw a draft away."""
+    return _decide_draft(plan_id, dispatching.discard_draft)
+
+
+def _decide_draft(plan_id: int, decide: Any) -> Any:
     session = db()
     notices = PendingNotices()
-    plan = dispatching.discard_draft(session, plan_id, actor(), notices)
+    plan = decide(session, plan_id, actor(), notices)
     result = {"id": plan.id, "status": plan.status.value}
     session.commit()
     publish(notices)

@@ -186,9 +186,9 @@ def _forget_homes(database_url: str, days: int) -> tuple[int, int]:
 @click.option("--database", "database_url", help="Database URL (default: DATABASE_URL from config).")
 def forget_homes_command(days: int | None, database_url: str | None) -> None:
     """Remove home coordinates from plans older than the retention period (stations stay)."""
-    values = load_config_mapping()
-    days = int(values.get("FORGET_HOMES_AFTER_DAYS", 14)) if days is None else days
-    stops, routes = _forget_homes(_settings(database_url).DATABASE_URL, days)
+    settings = _settings(database_url)
+    days = int(settings.FORGET_HOMES_AFTER_DAYS) if days is None else days
+    stops, routes = _forget_homes(settings.DATABASE_URL, days)
     click.echo(f"forgot {stops} home stops and {routes} home starts in plans older than {days} days")
 
 
@@ -215,7 +215,7 @@ def serve_command(host: str | None, port: int | None, database_url: str | None) 
     settings = _settings(database_url)
     upgrade(settings.DATABASE_URL)
     # Each start is a chance to forget what is no longer needed.
-    _forget_homes(settings.DATABASE_URL, int(load_config_mapping().get("FORGET_HOMES_AFTER_DAYS", 14)))
+    _forget_homes(settings.DATABASE_URL, int(settings.FORGET_HOMES_AFTER_DAYS))
     app = create_app({"DATABASE_URL": settings.DATABASE_URL})
     host = host or settings.HOST
     port = port or settings.PORT

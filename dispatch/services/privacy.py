@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from dispatch.errors import Forbidden, NotFound
+from dispatch.errors import NotFound
 from dispatch.models import (
     AuditEntry,
     Booking,
@@ -108,9 +108,7 @@ def delete_rider(session: Session, rider_id: int, *, actor: Person) -> None:
     if rider is None or rider.role != Role.RIDER:
         raise NotFound("no such rider")
     if actor.id != rider.id and actor.role not in (Role.DISPATCHER, Role.ADMIN):
-        raise NotFound("no such rider")
-    if actor.id != rider.id and actor.role == Role.RIDER:
-        raise Forbidden("riders can only delete themselves")
+        raise NotFound("no such rider")  # nobody learns whether another rider exists
     homes = select(Place.id).where(Place.owner_id == rider.id)
     session.execute(
         update(Stop).where(Stop.rider_id == rider.id).values(rider_id=None)
