@@ -57,10 +57,12 @@ def _peak_mb() -> float:
     return (own + kids) / 1024  # Linux: kilobytes; own plus the largest worker
 
 
-def run_ours(problem, limit: float, minimise_vehicles: bool = False):  # type: ignore[no-untyped-def]
-    from routing.solver import SolveParams, solve
+def run_ours(problem, limit: float, minimise_vehicles: bool = False,  # type: ignore[no-untyped-def]
+             engine: str | None = None):
+    from routing.solver import DEFAULT_PARAMS, SolveParams, solve
 
-    return solve(problem, SolveParams(time_limit_s=limit, minimise_vehicles=minimise_vehicles))
+    return solve(problem, SolveParams(time_limit_s=limit, minimise_vehicles=minimise_vehicles,
+                                      engine=engine or DEFAULT_PARAMS.engine))
 
 
 def run_vroom(problem, limit: float):  # type: ignore[no-untyped-def]
@@ -200,7 +202,8 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     elif args.solver == "pyvrp":
         plan = run_pyvrp(problem, args.limit)
     else:
-        plan = run_ours(problem, args.limit, minimise_vehicles=bool(args.lilim_file))
+        plan = run_ours(problem, args.limit, minimise_vehicles=bool(args.lilim_file),
+                        engine=args.engine)
     wall = time.monotonic() - began
     broken = plan_violations(problem, plan)
     out = {"served": plan.summary.served, "requests": plan.summary.requests,
@@ -328,6 +331,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="re-plan with 5%% of bookings changed; compare with a fresh solve")
     parser.add_argument("--lilim", default=None, metavar="DIR", help="run Li & Lim instances")
     parser.add_argument("--instances", default=None, help="comma-separated instance names")
+    parser.add_argument("--engine", default=None, choices=["lns", "ortools"],
+                        help="our improvement engine (default: the solver's)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--solver", default="ours", help=argparse.SUPPRESS)
     parser.add_argument("--lilim-file", default=None, help=argparse.SUPPRESS)
@@ -339,9 +344,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     solvers = args.solvers.split(",") if args.solvers else _peers()
     if args.lilim:
-        _lilim_table(Path(args.lilim), limits[0], args.instances)
+        _lilim_table(Path(args.lilim), limits[0], args.instances, args.engine)
         return
     extra = ["--no-ride-limit"] if args.no_ride_limit else []
+    if args.engine:
+        extra += ["--engine", args.engine]
     if args.stability:
         print("| size | limit s | unchanged riders | kept car and time | share | re-plan drive h | "
               "fresh drive h | extra drive | served re-plan/fresh | re-plan s |")
@@ -381,14 +388,15 @@ def main(argv: list[str] | None = None) -> None:
                       flush=True)
 
 
-def _lilim_table(directory: Path, limit: float, only: str | None) -> None:
+def _lilim_table(directory: Path, limit: float, only: str | None, engine: str | None) -> None:
     best = best_known(directory)
     names = sorted(best) if only is None else only.split(",")
     print("| instance | limit s | cars | best cars | distance | best distance | gap % | wall s |")
     print("|---|---|---|---|---|---|---|---|")
     gaps, same = [], 0
     for name in names:
-        r = _spawn(["--lilim-file", str(directory / f"{name}.txt"), "--limit", str(limit)])
+        r = _spawn(["--lilim-file", str(directory / f"{name}.txt"), "--limit", str(limit),
+                    *(["--engine", engine] if engine else [])])
         if r is None:
             print(f"| {name} | {limit:g} | failed | | | | | |")
             continue

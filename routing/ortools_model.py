@@ -58,6 +58,10 @@ class SubTask:
     #: same in every process): a worker that took its time to start loses that time from
     #: the search, not from the caller's limit. None: ``time_limit_s`` from the start.
     deadline: float | None = None
+    #: "ortools" (this module) or "lns" (routing.lns, ruin and recreate)
+    engine: str = "ortools"
+    #: the random seed of the "lns" engine
+    seed: int = 0
 
     def ends_at(self, now: float) -> float:
         """When a task handed over at ``now`` must be done."""
@@ -73,6 +77,10 @@ class SubResult:
 
 def solve_task(task: SubTask) -> SubResult:
     """Improve ``task.initial`` (or build from nothing if OR-Tools refuses it)."""
+    if task.engine == "lns":
+        from routing.lns import solve_lns
+
+        return solve_lns(task)
     began = time.monotonic()
     pairs, m = len(task.limits), len(task.shifts)
     stops = 2 * pairs

@@ -73,6 +73,8 @@ class SolveParams:
     minimise_vehicles: bool = False
     pool: bool = True
     seed: int = 0
+    #: how sub-problems are improved: "lns" (routing.lns, ruin and recreate) or "ortools"
+    engine: str = "ortools"
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -85,6 +87,8 @@ class SolveParams:
             raise ValueError(f"unknown metaheuristic {self.metaheuristic!r}")
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if self.engine not in ("lns", "ortools"):
+            raise ValueError(f"unknown engine {self.engine!r}")
         if self.group_riders < 10:
             raise ValueError(f"group_riders must be at least 10, got {self.group_riders}")
 
@@ -288,7 +292,7 @@ class _Solve:
         with WorkerPool(workers) as pool:
             if not small and not deterministic:
                 pool.prestart()
-            if self.params.minimise_vehicles and not left:
+            if self.params.minimise_vehicles and not left and self.params.engine != "lns":
                 # Fewest cars first: empty the smallest routes while the others can take
                 # their riders, in the first part of the time; driving after that.
                 until = time.monotonic() + 0.6 * max(0.0, stop_at - time.monotonic())
@@ -318,10 +322,16 @@ class _Solve:
                 if len(groups) == 1 and whole and workers > 1 and not small \
                         and not deterministic:
                     # One model, two cores: a portfolio of searches from the same plan.
-                    others = [m for m in _PORTFOLIO if m != tasks[0].metaheuristic]
-                    for meta in others[:workers - 1]:
+                    if self.params.engine == "lns":
+                        variants = [replace(tasks[0], seed=tasks[0].seed + 1000 * round_no + w)
+                                    for w in range(1, workers)]
+                    else:
+                        others = [m for m in _PORTFOLIO if m != tasks[0].metaheuristic]
+                        variants = [replace(tasks[0], metaheuristic=meta)
+                                    for meta in others[:workers - 1]]
+                    for variant in variants:
                         groups.append(groups[0])
-                        tasks.append(replace(tasks[0], metaheuristic=meta))
+                        tasks.append(variant)
                 improved = [False]
 
                 def take(k: int, result: SubResult | None, groups: list[_Group] = groups,
@@ -358,7 +368,9 @@ class _Solve:
         if cost:
             placed = {n // 2 for v in group.vehicles for n in routes.seqs[v]}
             if all(i in placed for i in group.requests):
-                return _Group([v for v in group.vehicles if routes.seqs[v]], group.requests), 0
+                # Ruin and recreate empties cars itself, with the cost per car.
+                keep = cost if self.params.engine == "lns" else 0
+                return _Group([v for v in group.vehicles if routes.seqs[v]], group.requests), keep
         return group, cost
 
     def eliminate(self, net: Network, routes: Routes, left: list[int], pool: WorkerPool,
@@ -569,6 +581,8 @@ def _task(net: Network, routes: Routes, group: _Group, budget: float, params: So
         solution_limit=params.solution_limit,
         first_solution=params.first_solution,
         metaheuristic=params.metaheuristic,
+        engine=params.engine,
+        seed=params.seed,
     )
 
 
