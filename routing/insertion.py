@@ -109,7 +109,8 @@ class Routes:
             cap, cap_chairs = net.capacity[v], net.chairs[v]
             n = len(seq)
             start, end = net.start(v), net.end(v)
-            empty_cost = self.vehicle_cost if not seq else 0
+            # a car that stays home drives nothing: going out costs the whole trip
+            empty_cost = self.vehicle_cost + D[pt[start]][pt[end]] if not seq else 0
             # late[a + 1] is the latest start at seq[a]; the pick-up must come before it
             first = max(0, bisect_left(late, lo_p, 1, n + 1) - 1)
             for a in range(first, n + 1):

@@ -50,7 +50,7 @@ _T_END = 0.005
 _SVC, _LO, _HI, _SEAT, _CHAIR = range(5)
 _LIM, _PIN, _HOME = range(3)
 _SH_LO, _SH_HI, _CAP, _CCAP = range(4)
-_PENALTY, _VCOST, _CHANGE = range(3)
+_PENALTY, _VCOST, _CHANGE, _ROUTES = range(4)
 
 
 @njit(cache=True)
@@ -139,33 +139,49 @@ def _route_has_limits(v, R, ln, pr):
     return False
 
 
+NOWHERE = np.int64(1) << 60
+
+
 @njit(cache=True)
 def _best_insertion(k, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf, where, low,
                     high, x):
     """The cheapest feasible (vehicle, i, j) for request k: pick-up after position i,
     drop-off after position j of the route with the pick-up in it (j == i: right after
     it). Returns (cost, v, i, j); v == -1 if none."""
-    m = ln.shape[0]
+    best = NOWHERE
+    bv, bi, bj = -1, -1, -1
+    room = _routes_used(ln) < sc[_ROUTES]
+    for v in range(ln.shape[0]):
+        cost, i, j = _best_in_route(k, v, best, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh,
+                                    sc, blink, buf, where, low, high, x)
+        if cost < best:
+            best, bv, bi, bj = cost, v, i, j
+    return best, bv, bi, bj
+
+
+@njit(cache=True)
+def _best_in_route(k, v, bound, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf,
+                   where, low, high, x):
+    """The cheapest feasible (cost, i, j) for request k in route v costing less than
+    ``bound``; cost NOWHERE if none. ``room``: an empty car may go out."""
     p = 2 * k
     d = p + 1
-    best = np.int64(1) << 60
-    bv, bi, bj = -1, -1, -1
+    best = bound
+    bi, bj = -1, -1
     pin = pr[_PIN, k]
-    if pin == -1:
-        return best, bv, bi, bj
+    if pin == -1 or not en[v] or (pin >= 0 and v != pin):
+        return NOWHERE, bi, bj
     sp, cp = nd[_SEAT, p], nd[_CHAIR, p]
     lim_k = pr[_LIM, k]
     home = pr[_HOME, k]
-    for v in range(m):
-        if not en[v] or (pin >= 0 and v != pin):
-            continue
-        cap, ccap = vh[_CAP, v], vh[_CCAP, v]
-        if sp > cap or cp > ccap:
-            continue
+    cap, ccap = vh[_CAP, v], vh[_CCAP, v]
+    if sp > cap or cp > ccap or (ln[v] == 0 and not room):
+        return NOWHERE, bi, bj
+    if True:
         L = ln[v]
         extra = 0
-        if L == 0:
-            extra += sc[_VCOST]
+        if L == 0:  # a car that stays home drives nothing: going out costs the whole trip
+            extra += sc[_VCOST] + T[R[v, 0], R[v, 1]]
         if sc[_CHANGE] > 0 and home != FREE and home != v:
             extra += sc[_CHANGE]
         exact = lim_k >= 0 or _route_has_limits(v, R, ln, pr)
@@ -194,7 +210,7 @@ def _best_insertion(k, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf, wh
                     if cost < best and (blink <= 0.0 or np.random.random() >= blink):
                         if not exact or _exact_with(v, i, i, p, d, R, L, buf, T, nd, pr, vh,
                                                     where, low, high, x):
-                            best, bv, bi, bj = cost, v, i, i
+                            best, bi, bj = cost, i, i
             if i == L:
                 continue
             # d later: walk the route with p inserted
@@ -232,8 +248,19 @@ def _best_insertion(k, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf, wh
                 if cost < best and (blink <= 0.0 or np.random.random() >= blink):
                     if not exact or _exact_with(v, i, j, p, d, R, L, buf, T, nd, pr, vh,
                                                 where, low, high, x):
-                        best, bv, bi, bj = cost, v, i, j
-    return best, bv, bi, bj
+                        best, bi, bj = cost, i, j
+    if bi < 0:
+        return NOWHERE, bi, bj
+    return best, bi, bj
+
+
+@njit(cache=True)
+def _routes_used(ln):
+    used = 0
+    for v in range(ln.shape[0]):
+        if ln[v] > 0:
+            used += 1
+    return used
 
 
 @njit(cache=True)
@@ -383,7 +410,8 @@ def _ruin(R, ln, vof, pr, near, removed, touched, ruined):
 @njit(cache=True)
 def _recreate(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched, ruined,
               key, buf, where, low, high, x):
-    """Insert the riders in ``todo`` in a random one of four orders; returns the number of
+    """Insert the riders in ``todo`` one by one at their cheapest place, in one of four
+    orders chosen at random, or by regret (:func:`_recreate_regret`); returns the number of
     routes touched (``touched`` grows)."""
     R, ln, E, Lt, Q, C, rc = W
     mode = np.random.random()
@@ -391,12 +419,15 @@ def _recreate(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched, r
         k = todo[a]
         if mode < 0.4:
             key[a] = np.random.random()
-        elif mode < 0.8:
+        elif mode < 0.6:
             key[a] = nd[_HI, 2 * k + 1] - nd[_LO, 2 * k]  # tightest windows first
-        elif mode < 0.9:
+        elif mode < 0.7:
             key[a] = -(T[R[0, 0], 2 * k])  # farthest from the first car's start first
         else:
             key[a] = T[R[0, 0], 2 * k]
+    if mode >= 0.75:
+        return _recreate_regret(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched,
+                                ruined, buf, where, low, high, x)
     order = np.argsort(key[:n_todo])
     for a in range(n_todo):
         k = todo[order[a]]
@@ -410,6 +441,164 @@ def _recreate(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched, r
             ruined[v] = True
             touched[n_touched] = v
             n_touched += 1
+    return n_touched
+
+
+@njit(cache=True)
+def _transfer(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc, touched, n_touched, ruined, buf,
+              where, low, high, x):
+    """Hand a random route, stops unchanged, to a random car that stays home and can drive
+    it (a perturbation: the cars differ in seats, start and shift, and a car is rarely
+    emptied by moving riders one by one). Returns the number of routes touched."""
+    m = ln.shape[0]
+    v = np.random.randint(0, m)
+    u = np.random.randint(0, m)
+    L = ln[v]
+    if L == 0 or ln[u] != 0 or not ruined.shape[0]:
+        return n_touched
+    for a in range(1, L + 1):
+        if pr[_PIN, R[v, a] // 2] >= 0 or Q[v, a] > vh[_CAP, u] or C[v, a] > vh[_CCAP, u]:
+            return n_touched
+    buf[0] = R[u, 0]
+    buf[1:L + 1] = R[v, 1:L + 1]
+    buf[L + 1] = R[u, 1]
+    if not _exact(buf, L, u, T, nd, pr, vh, where, low, high, x):
+        return n_touched
+    end = R[u, 1]
+    R[u, 1:L + 1] = R[v, 1:L + 1]
+    R[u, L + 1] = end
+    ln[u] = L
+    R[v, 1] = R[v, L + 1]
+    ln[v] = 0
+    for a in range(1, L + 1):
+        vof[R[u, a] // 2] = u
+    _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+    _refresh(u, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+    for w in (v, u):
+        if not ruined[w]:
+            ruined[w] = True
+            touched[n_touched] = w
+            n_touched += 1
+    return n_touched
+
+
+@njit(cache=True)
+def _move_routes(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc):
+    """Hand whole routes to cars that stay home when one drives the same stops for less:
+    the rest of the search moves riders, and rarely empties a car only to fill another."""
+    m = ln.shape[0]
+    size = R.shape[1] + 2
+    buf = np.empty(size, dtype=np.int64)
+    low = np.empty(size, dtype=np.int64)
+    high = np.empty(size, dtype=np.int64)
+    x = np.empty(size, dtype=np.int64)
+    where = -np.ones(vof.shape[0], dtype=np.int64)
+    moved = 0
+    for v in range(m):
+        L = ln[v]
+        if L == 0:
+            continue
+        most, chairs, tied = 0, 0, False
+        for a in range(1, L + 1):
+            if Q[v, a] > most:
+                most = Q[v, a]
+            if C[v, a] > chairs:
+                chairs = C[v, a]
+            if pr[_PIN, R[v, a] // 2] >= 0:
+                tied = True
+        if tied:
+            continue
+        best, to = rc[v], -1
+        for u in range(m):
+            if ln[u] != 0 or vh[_CAP, u] < most or vh[_CCAP, u] < chairs:
+                continue
+            buf[0] = R[u, 0]
+            buf[1:L + 1] = R[v, 1:L + 1]
+            buf[L + 1] = R[u, 1]
+            cost = 0
+            for a in range(L + 1):
+                cost += T[buf[a], buf[a + 1]]
+            if sc[_CHANGE] > 0:
+                for a in range(1, L + 1):
+                    home = pr[_HOME, buf[a] // 2]
+                    if buf[a] % 2 == 0 and home != FREE and home != u:
+                        cost += sc[_CHANGE]
+            if cost < best and _exact(buf, L, u, T, nd, pr, vh, where, low, high, x):
+                best, to = cost, u
+        if to >= 0:
+            end = R[to, 1]
+            R[to, 1:L + 1] = R[v, 1:L + 1]
+            R[to, L + 1] = end
+            ln[to] = L
+            R[v, 1] = R[v, L + 1]
+            ln[v] = 0
+            for a in range(1, L + 1):
+                vof[R[to, a] // 2] = to
+            _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+            _refresh(to, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+            moved += 1
+    return moved
+
+
+@njit(cache=True)
+def _recreate_regret(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched, ruined,
+                     buf, where, low, high, x):
+    """Regret insertion: each time, the rider who would lose most by waiting (its best
+    place in a second car is dearest compared with its best; a rider with one car left that
+    can take it goes first) is placed. Greedy orders rarely move a rider to a worse car to
+    make room for one that fits nowhere else; this does."""
+    R, ln, E, Lt, Q, C, rc = W
+    m = ln.shape[0]
+    cost = np.empty((n_todo, m), dtype=np.int64)
+    at_i = np.empty((n_todo, m), dtype=np.int64)
+    at_j = np.empty((n_todo, m), dtype=np.int64)
+    room = _routes_used(ln) < sc[_ROUTES]
+    for a in range(n_todo):
+        for v in range(m):
+            cost[a, v], at_i[a, v], at_j[a, v] = _best_in_route(
+                todo[a], v, NOWHERE, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, _BLINK,
+                buf, where, low, high, x)
+    done = np.zeros(n_todo, dtype=np.bool_)
+    for _ in range(n_todo):
+        pick, pick_v, pick_regret, pick_cost = -1, -1, -1, NOWHERE
+        for a in range(n_todo):
+            if done[a]:
+                continue
+            first, second, fv = NOWHERE, NOWHERE, -1
+            for v in range(m):
+                c = cost[a, v]
+                if c < first:
+                    second = first
+                    first, fv = c, v
+                elif c < second:
+                    second = c
+            if fv < 0:
+                continue
+            regret = second - first if second < NOWHERE else NOWHERE // 2
+            if regret > pick_regret or (regret == pick_regret and first < pick_cost):
+                pick, pick_v, pick_regret, pick_cost = a, fv, regret, first
+        if pick < 0:
+            break
+        done[pick] = True
+        k, v = todo[pick], pick_v
+        opened = ln[v] == 0
+        _insert(k, v, at_i[pick, v], at_j[pick, v], R, ln, vof)
+        _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+        if not ruined[v]:
+            ruined[v] = True
+            touched[n_touched] = v
+            n_touched += 1
+        if opened and room and _routes_used(ln) >= sc[_ROUTES]:
+            room = False  # no more cars may go out: forget the places in empty ones
+            for u in range(m):
+                if ln[u] == 0:
+                    for a in range(n_todo):
+                        cost[a, u] = NOWHERE
+        for a in range(n_todo):
+            if not done[a]:
+                cost[a, v], at_i[a, v], at_j[a, v] = _best_in_route(
+                    todo[a], v, NOWHERE, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc,
+                    _BLINK, buf, where, low, high, x)
     return n_touched
 
 
@@ -445,6 +634,8 @@ def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, en, abs
             cur_absent += absent[k]
     for step in range(n_steps):
         n_removed, n_touched = _ruin(R, ln, vof_w, pr, near, removed, touched, ruined)
+        for a in range(n_touched):
+            _refresh(touched[a], R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
         # what was out before the ruin goes back in too (a sample when there are many)
         n_todo = 0
         for a in range(n_removed):
@@ -466,8 +657,9 @@ def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, en, abs
                     n_todo += 1
         n_touched = _recreate(todo, n_todo, W, en, T, nd, pr, vh, sc, vof_w, touched, n_touched,
                               ruined, key, buf, where, low, high, x)
-        for a in range(n_touched):
-            _refresh(touched[a], R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+        if np.random.random() < 0.02:
+            n_touched = _transfer(R, ln, E, Lt, Q, C, rc, vof_w, T, nd, pr, vh, sc, touched,
+                                  n_touched, ruined, buf, where, low, high, x)
         obj = _objective(ln, rc, vof_w, sc, pr)
         if fleet:
             out, out_absent = 0, 0
@@ -548,7 +740,7 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
                    [FREE if h is None else h for h in home]], dtype=np.int64).reshape(3, pairs)
     vh = np.array([[s for s, _ in task.shifts], [e for _, e in task.shifts], task.capacity,
                    task.chair_capacity], dtype=np.int64).reshape(4, m)
-    sc = np.array([task.penalty, task.vehicle_cost, task.change_cost], dtype=np.int64)
+    sc = np.array([task.penalty, task.vehicle_cost, task.change_cost, m], dtype=np.int64)
     width = stops + 2
     W, Cur, B = _state(m, width), _state(m, width), _state(m, width)
     vof = -np.ones(pairs, dtype=np.int64)
@@ -580,9 +772,7 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
     t_start, t_end = _T_START * scale, _T_END * scale
     absent = np.zeros(pairs, dtype=np.int64)
     minimise = task.vehicle_cost > 0
-    en = np.ones(m, dtype=np.bool_) if not minimise else (ln > 0)
-    if minimise and not en.any():
-        en[:] = True
+    en = np.ones(m, dtype=np.bool_)
     rng = np.random.default_rng(0)
     seed = [int(getattr(task, "seed", 0) or 0)]
 
@@ -619,7 +809,9 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
                 for k in sorted({int(R[v, a]) // 2 for a in range(1, ln[v] + 1)}):
                     _remove(k, R, ln, vof)
                 _refresh(v, *W, T, nd, pr, vh, sc)
-                en[v] = False
+                # one car fewer on the road (any car: they differ in place and seats)
+                sc[_ROUTES] = len(candidates) - 1 + sum(
+                    1 for u in range(m) if ln[u] > 0 and u not in candidates)
                 _copy_all(W, Cur)
                 vof_c[:] = vof
             tick = time.monotonic()
@@ -631,7 +823,7 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
         _copy_all(B, W)
         vof_c[:] = vof_b
         vof[:] = vof_b
-        en[:] = B[1] > 0
+        sc[_ROUTES] = int((B[1] > 0).sum())  # driving may change cars, not add one
     # Phase 2: least driving, simulated annealing cooled over the time left.
     begin_frac = clock()
     while True:
@@ -651,6 +843,7 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
         chunk = _next_chunk(chunk, time.monotonic() - tick)
         if total_steps is None and time.monotonic() + 0.05 > ends:
             break
+    _move_routes(*B, vof_b, T, nd, pr, vh, sc)
     routes = [[int(n) for n in B[0][v, 1:B[1][v] + 1]] for v in range(m)]
     objective = int(_objective(B[1], B[6], vof_b, sc, pr))
     return SubResult(routes, objective, time.monotonic() - began)

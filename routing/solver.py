@@ -365,12 +365,12 @@ class _Solve:
         no per-car cost is charged: the number of cars cannot grow, and guided local search
         sees driving only (a cost of a million per car would swamp its penalties)."""
         cost = self.vehicle_cost
+        if cost and self.params.engine == "lns":
+            return group, cost  # ruin and recreate empties cars itself, and may swap them
         if cost:
             placed = {n // 2 for v in group.vehicles for n in routes.seqs[v]}
             if all(i in placed for i in group.requests):
-                # Ruin and recreate empties cars itself, with the cost per car.
-                keep = cost if self.params.engine == "lns" else 0
-                return _Group([v for v in group.vehicles if routes.seqs[v]], group.requests), keep
+                return _Group([v for v in group.vehicles if routes.seqs[v]], group.requests), 0
         return group, cost
 
     def eliminate(self, net: Network, routes: Routes, left: list[int], pool: WorkerPool,
@@ -597,7 +597,8 @@ def _accept(net: Network, routes: Routes, group: _Group, answer: list[list[int]]
 
     def score(seqs: dict[int, list[int]]) -> tuple[int, int]:
         served = sum(len(s) for s in seqs.values()) // 2
-        cost = sum(net.drive_s(v, s) + (vehicle_cost if s else 0) for v, s in seqs.items())
+        # a car with no riders stays home: it drives nothing (not start to end)
+        cost = sum(net.drive_s(v, s) + vehicle_cost for v, s in seqs.items() if s)
         if home:
             cost += CHANGE_COST_S * sum(1 for v, s in seqs.items() for n in s
                                         if n % 2 == 0 and home.get(n // 2, v) != v)
