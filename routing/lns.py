@@ -44,6 +44,7 @@ _BLINK = 0.01
 #: temperatures, as multiples of an average drive between stops
 _T_START = 0.5
 _T_END = 0.005
+_T_START_STEADY = 0.15
 
 # Indices into the node data (rows of ``nd``), pair data (``pr``), vehicle data (``vh``)
 # and the scalars (``sc``).
@@ -770,6 +771,8 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
     arcs = int(ln.sum()) + int((ln > 0).sum())
     scale = float(W[6].sum()) / arcs if arcs else float(T.mean()) or 1.0
     t_start, t_end = _T_START * scale, _T_END * scale
+    if task.home and any(h is not None for h in task.home):
+        t_start = _T_START_STEADY * scale  # re-planning a good plan: stay close to it
     absent = np.zeros(pairs, dtype=np.int64)
     minimise = task.vehicle_cost > 0
     en = np.ones(m, dtype=np.bool_)
@@ -868,6 +871,9 @@ def warm_up() -> float:
                    shifts=[(0, HORIZON)], capacity=[4], chair_capacity=[0], initial=[[]],
                    penalty=1000, vehicle_cost=10, solution_limit=2)
     solve_lns(task)
+    from routing.compiled import mark_ready
+
+    mark_ready()
     return time.monotonic() - began
 
 

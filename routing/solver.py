@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from routing import compiled
 from routing.check import check_plan
 from routing.clock import HORIZON_S, format_hm, format_minutes
 from routing.insertion import Routes, insert_all, urgency
@@ -40,10 +41,12 @@ from routing.workers import WorkerPool
 _PROGRESS_EVERY_S = 1.0
 #: Below this many riders and cars the whole problem is one model, solved in-process.
 _SMALL = 60
-#: Up to this many (pooled) requests the whole problem is one OR-Tools model, improved by
-#: guided local search for the whole time (in a worker process, so it can be killed):
-#: groups only pay where one model would not fit the time or the memory.
-_WHOLE = 150
+#: Up to this many (pooled) requests the whole problem is one model, improved for the
+#: whole time (in worker processes, so it can be killed): groups only pay where one model
+#: would not fit the time or the memory. By engine, as measured (docs/bench/RESULTS.md).
+_WHOLE = {"ortools": 150, "lns": 400}
+#: Riders per group of cars when a problem is split, by engine (measured likewise).
+_GROUP = {"ortools": 150, "lns": 500}
 #: Searches run side by side on one whole model when there are cores for them.
 _PORTFOLIO = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH")
 #: A fixed cost per car used, when asked to minimise cars: more than any route's driving.
@@ -56,12 +59,14 @@ class SolveParams:
 
     ``time_limit_s`` bounds the whole call, wall-clock: the result comes within the limit
     plus 5% (and at most 2 s more on the biggest problems). ``solution_limit`` caps the
-    solutions each OR-Tools model may find: with it a solve is deterministic, which is what
+    work of each sub-problem (solutions an OR-Tools model may find; 50 ruin-and-recreate
+    steps each for the compiled search): with it a solve is deterministic, which is what
     tests want. Strategy names are OR-Tools' ``FirstSolutionStrategy`` and
     ``LocalSearchMetaheuristic`` names. ``workers`` is the number of solver processes
-    (default: the cores, at most 4); ``group_riders`` the size of a sub-problem;
-    ``minimise_vehicles`` puts fewest cars before least driving; ``pool`` merges riders who
-    share a trip; ``seed`` fixes how cars are grouped.
+    (default: the cores, at most 4); ``group_riders`` the size of a sub-problem (default by
+    engine); ``minimise_vehicles`` puts fewest cars before least driving; ``pool`` merges
+    riders who share a trip; ``seed`` fixes how cars are grouped and the search's random
+    choices; ``engine`` is what improves the plan (see below).
     """
 
     time_limit_s: float = 10.0
@@ -69,12 +74,13 @@ class SolveParams:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     workers: int | None = None
-    group_riders: int = 150
+    group_riders: int | None = None
     minimise_vehicles: bool = False
     pool: bool = True
     seed: int = 0
-    #: how sub-problems are improved: "lns" (routing.lns, ruin and recreate) or "ortools"
-    engine: str = "ortools"
+    #: how sub-problems are improved: "lns" (routing.lns, ruin and recreate), "ortools",
+    #: or "auto": "lns" once it is compiled (routing.compiled), "ortools" until then
+    engine: str = "auto"
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -87,9 +93,9 @@ class SolveParams:
             raise ValueError(f"unknown metaheuristic {self.metaheuristic!r}")
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
-        if self.engine not in ("lns", "ortools"):
+        if self.engine not in ("auto", "lns", "ortools"):
             raise ValueError(f"unknown engine {self.engine!r}")
-        if self.group_riders < 10:
+        if self.group_riders is not None and self.group_riders < 10:
             raise ValueError(f"group_riders must be at least 10, got {self.group_riders}")
 
 
@@ -130,8 +136,20 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
     began = time.monotonic()
     if previous is None:
         return _Solve(problem, params, progress or _no_progress, began).run(None)
+    params = _engine(params)
+    report = progress or _no_progress
+    if params.engine == "lns":
+        # Ruin and recreate is held back by narrowed windows (measured at M: +4.8% driving
+        # against a fresh solve, +0.1% without them). It first re-plans freely for 3/4 of the
+        # time, with a cost on changing a rider's car and a cool start; if that keeps enough
+        # riders' car and time, that is the plan; if not, every kept rider is held to its
+        # time for the rest of the time (docs/routing-solver.md, "Stability").
+        most = replace(params, time_limit_s=params.time_limit_s * 0.75)
+        free = _Solve(problem, most, report, began).run(previous)
+        if kept_share(problem, previous, free) >= KEEP_SHARE:
+            return free
     steady = _steady(problem, previous)
-    plan = _Solve(steady, params, progress or _no_progress, began).run(previous)
+    plan = _Solve(steady, params, report, began).run(previous)
     if steady is not problem:
         check_plan(problem, plan)  # steady windows lie inside the real ones: a formality
     return plan
@@ -141,6 +159,29 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
 #: time it had, and moving it to another car costs as much as this much more driving.
 STEADY_S = 5 * 60
 CHANGE_COST_S = 10 * 60
+
+
+#: A free re-plan that keeps fewer than this share of riders' car and time gives way to
+#: one that holds every kept rider to its time (the promise is 90%; a margin for riders
+#: whose booking changed, which this count cannot tell from the others).
+KEEP_SHARE = 0.92
+
+
+def kept_share(problem: Problem, previous: Plan, plan: Plan) -> float:
+    """Of the riders ``previous`` picked up at a time their window still allows, the share
+    that ``plan`` picks up in the same car within :data:`STEADY_S`."""
+    windows = {r.id: r.pickup_window for r in problem.requests}
+
+    def pickups(p: Plan) -> dict[str, tuple[str, int]]:
+        return {s.request: (route.vehicle, s.start_s) for route in p.routes
+                for s in route.stops if s.kind == "pickup"}
+
+    was, now = pickups(previous), pickups(plan)
+    regular = [rid for rid, (_, t) in was.items() if rid in windows and (
+        windows[rid] is None or windows[rid].start_s <= t <= windows[rid].end_s)]
+    kept = sum(1 for rid in regular if rid in now and now[rid][0] == was[rid][0]
+               and abs(now[rid][1] - was[rid][1]) <= STEADY_S)
+    return kept / len(regular) if regular else 1.0
 
 
 def _steady(problem: Problem, previous: Plan) -> Problem:
@@ -170,9 +211,24 @@ def _steady(problem: Problem, previous: Plan) -> Problem:
     return replace(problem, requests=tuple(requests)) if changed else problem
 
 
+def _engine(params: SolveParams) -> SolveParams:
+    """``params`` with "auto" resolved: the compiled search if it is ready, else OR-Tools
+    (and the compiling started, so that a later solve has it)."""
+    if params.engine == "auto":
+        if compiled.ready():
+            params = replace(params, engine="lns")
+        else:
+            compiled.warm_up_in_background()
+            params = replace(params, engine="ortools")
+    if params.group_riders is None:
+        params = replace(params, group_riders=_GROUP[params.engine])
+    return params
+
+
 class _Solve:
     def __init__(self, problem: Problem, params: SolveParams, report: ProgressCallback,
                  began: float):
+        params = _engine(params)
         self.problem, self.params, self.report, self.began = problem, params, report, began
         self.deadline = began + params.time_limit_s
         # Leave time to time, explain and check the plan: more on bigger problems.
@@ -280,11 +336,15 @@ class _Solve:
             focus = {v for v in range(net.n_vehicles)
                      if routes.seqs[v] != initial.get(v, []) or v in self.trimmed}
             focus |= {-1 - i for i in left}
+            if self.params.engine == "lns":
+                # Ruin and recreate searches the whole plan; the narrowed windows and the
+                # cost of changing a rider's car keep regular riders where they were.
+                focus = None
         self.progress_of(routes)
         if not todo:
             return routes
         small = net.n_requests + net.n_vehicles <= _SMALL
-        whole = focus is None and (small or net.n_requests <= _WHOLE)
+        whole = focus is None and (small or net.n_requests <= _WHOLE[self.params.engine])
         rng = random.Random(self.params.seed)
         workers = self.params.workers or min(4, os.cpu_count() or 1)
         deterministic = self.params.solution_limit is not None
@@ -304,6 +364,7 @@ class _Solve:
                     break
                 if focus is not None and not focus:
                     break  # nothing changed: the previous plan stands
+                assert self.params.group_riders is not None  # set by _engine()
                 groups = _groups(net, routes, left, self.params.group_riders, rng, focus,
                                  whole=whole)
                 if not groups:

@@ -34,7 +34,9 @@ def test_hostile_rider_names_show_as_text_on_the_board_and_the_drivers_page(
     board.wait_for_function("window.board && window.board.socket && window.board.socket.connected")
     car = board.locator(f'.car[data-vehicle-id="{route["vehicle"]["id"]}"]')
     car.locator(".stop").first.wait_for()
-    listed = car.inner_text()
+    # textContent, not innerText: cars off screen are not laid out (content-visibility:
+    # auto), and innerText of an element not laid out is empty.
+    listed = car.text_content() or ""
     for name in targets.values():
         assert name in listed, f"{name!r} is not shown as text"
     assert board.locator("#car-list script").count() == 0

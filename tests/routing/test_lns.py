@@ -140,3 +140,35 @@ def test_the_same_seed_gives_the_same_plan():
     problem = _random_world(7, riders=5, cars=2)
     first, again = solve(problem, LNS), solve(problem, LNS)
     assert [r.stops for r in first.routes] == [r.stops for r in again.routes]
+
+
+def test_until_the_search_is_compiled_plans_come_from_or_tools(monkeypatch, two_on_a_line):
+    from routing import compiled
+    from routing import solver as solver_module
+
+    started, engines = [], []
+    monkeypatch.setattr(compiled, "ready", lambda: False)
+    monkeypatch.setattr(compiled, "warm_up_in_background", lambda: started.append(True))
+    real = solver_module.solve_task
+    monkeypatch.setattr(solver_module, "solve_task",
+                        lambda task: engines.append(task.engine) or real(task))
+
+    plan = solve(two_on_a_line, SolveParams(time_limit_s=20, solution_limit=50))
+
+    assert plan.summary.served == 2
+    assert engines and set(engines) == {"ortools"} and started == [True]
+
+
+def test_once_compiled_plans_come_from_the_compiled_search(monkeypatch, two_on_a_line):
+    from routing import compiled
+    from routing import solver as solver_module
+
+    engines: list[str] = []
+    monkeypatch.setattr(compiled, "ready", lambda: True)
+    real = solver_module.solve_task
+    monkeypatch.setattr(solver_module, "solve_task",
+                        lambda task: engines.append(task.engine) or real(task))
+
+    solve(two_on_a_line, SolveParams(time_limit_s=20, solution_limit=50))
+
+    assert engines and set(engines) == {"lns"}
