@@ -30,9 +30,13 @@ from __future__ import annotations
 
 import math
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
+
+if TYPE_CHECKING:
+    from routing.ortools_model import SubResult, SubTask
 
 HORIZON = 48 * 3600
 #: pin/home value for "free" (no car tied); -1 means a car outside this sub-problem
@@ -144,7 +148,7 @@ NOWHERE = np.int64(1) << 60
 
 
 @njit(cache=True)
-def _best_insertion(k, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf, where, low,
+def _best_insertion(k, R, ln, E, Lt, Q, C, T, nd, pr, vh, sc, blink, buf, where, low,
                     high, x):
     """The cheapest feasible (vehicle, i, j) for request k: pick-up after position i,
     drop-off after position j of the route with the pick-up in it (j == i: right after
@@ -153,7 +157,7 @@ def _best_insertion(k, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf, wh
     bv, bi, bj = -1, -1, -1
     room = _routes_used(ln) < sc[_ROUTES]
     for v in range(ln.shape[0]):
-        cost, i, j = _best_in_route(k, v, best, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh,
+        cost, i, j = _best_in_route(k, v, best, room, R, ln, E, Lt, Q, C, T, nd, pr, vh,
                                     sc, blink, buf, where, low, high, x)
         if cost < best:
             best, bv, bi, bj = cost, v, i, j
@@ -161,7 +165,7 @@ def _best_insertion(k, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf, wh
 
 
 @njit(cache=True)
-def _best_in_route(k, v, bound, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, blink, buf,
+def _best_in_route(k, v, bound, room, R, ln, E, Lt, Q, C, T, nd, pr, vh, sc, blink, buf,
                    where, low, high, x):
     """The cheapest feasible (cost, i, j) for request k in route v costing less than
     ``bound``; cost NOWHERE if none. ``room``: an empty car may go out."""
@@ -170,7 +174,7 @@ def _best_in_route(k, v, bound, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc,
     best = bound
     bi, bj = -1, -1
     pin = pr[_PIN, k]
-    if pin == -1 or not en[v] or (pin >= 0 and v != pin):
+    if pin == -1 or (pin >= 0 and v != pin):
         return NOWHERE, bi, bj
     sp, cp = nd[_SEAT, p], nd[_CHAIR, p]
     lim_k = pr[_LIM, k]
@@ -178,78 +182,77 @@ def _best_in_route(k, v, bound, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc,
     cap, ccap = vh[_CAP, v], vh[_CCAP, v]
     if sp > cap or cp > ccap or (ln[v] == 0 and not room):
         return NOWHERE, bi, bj
-    if True:
-        L = ln[v]
-        extra = 0
-        if L == 0:  # a car that stays home drives nothing: going out costs the whole trip
-            extra += sc[_VCOST] + T[R[v, 0], R[v, 1]]
-        if sc[_CHANGE] > 0 and home != FREE and home != v:
-            extra += sc[_CHANGE]
-        exact = lim_k >= 0 or _route_has_limits(v, R, ln, pr)
-        for i in range(L + 1):
-            a = R[v, i]
-            if E[v, i] > nd[_HI, p]:
+    L = ln[v]
+    extra = 0
+    if L == 0:  # a car that stays home drives nothing: going out costs the whole trip
+        extra += sc[_VCOST] + T[R[v, 0], R[v, 1]]
+    if sc[_CHANGE] > 0 and home != FREE and home != v:
+        extra += sc[_CHANGE]
+    exact = lim_k >= 0 or _route_has_limits(v, R, ln, pr)
+    for i in range(L + 1):
+        a = R[v, i]
+        if E[v, i] > nd[_HI, p]:
+            break
+        if Q[v, i] + sp > cap or C[v, i] + cp > ccap:
+            continue
+        tp = E[v, i] + nd[_SVC, a] + T[a, p]
+        if tp < nd[_LO, p]:
+            tp = nd[_LO, p]
+        if tp > nd[_HI, p]:
+            continue
+        b = R[v, i + 1]
+        # d straight after p
+        td = tp + nd[_SVC, p] + T[p, d]
+        if td < nd[_LO, d]:
+            td = nd[_LO, d]
+        if td <= nd[_HI, d]:
+            tb = td + nd[_SVC, d] + T[d, b]
+            if tb < nd[_LO, b]:
+                tb = nd[_LO, b]
+            if tb <= Lt[v, i + 1]:
+                cost = T[a, p] + T[p, d] + T[d, b] - T[a, b] + extra
+                if cost < best and (blink <= 0.0 or np.random.random() >= blink):
+                    if not exact or _exact_with(v, i, i, p, d, R, L, buf, T, nd, pr, vh,
+                                                where, low, high, x):
+                        best, bi, bj = cost, i, i
+        if i == L:
+            continue
+        # d later: walk the route with p inserted
+        t = tp + nd[_SVC, p] + T[p, b]
+        if t < nd[_LO, b]:
+            t = nd[_LO, b]
+        if t > Lt[v, i + 1]:
+            continue
+        pdelta = T[a, p] + T[p, b] - T[a, b] + extra
+        if pdelta >= best:
+            continue
+        for j in range(i + 1, L + 1):
+            c = R[v, j]
+            if j > i + 1:
+                prev = R[v, j - 1]
+                t = t + nd[_SVC, prev] + T[prev, c]
+                if t < nd[_LO, c]:
+                    t = nd[_LO, c]
+                if t > Lt[v, j]:
+                    break
+            if Q[v, j] + sp > cap or C[v, j] + cp > ccap:
                 break
-            if Q[v, i] + sp > cap or C[v, i] + cp > ccap:
-                continue
-            tp = E[v, i] + nd[_SVC, a] + T[a, p]
-            if tp < nd[_LO, p]:
-                tp = nd[_LO, p]
-            if tp > nd[_HI, p]:
-                continue
-            b = R[v, i + 1]
-            # d straight after p
-            td = tp + nd[_SVC, p] + T[p, d]
+            e = R[v, j + 1]
+            td = t + nd[_SVC, c] + T[c, d]
             if td < nd[_LO, d]:
                 td = nd[_LO, d]
-            if td <= nd[_HI, d]:
-                tb = td + nd[_SVC, d] + T[d, b]
-                if tb < nd[_LO, b]:
-                    tb = nd[_LO, b]
-                if tb <= Lt[v, i + 1]:
-                    cost = T[a, p] + T[p, d] + T[d, b] - T[a, b] + extra
-                    if cost < best and (blink <= 0.0 or np.random.random() >= blink):
-                        if not exact or _exact_with(v, i, i, p, d, R, L, buf, T, nd, pr, vh,
-                                                    where, low, high, x):
-                            best, bi, bj = cost, i, i
-            if i == L:
+            if td > nd[_HI, d]:
+                break
+            te = td + nd[_SVC, d] + T[d, e]
+            if te < nd[_LO, e]:
+                te = nd[_LO, e]
+            if te > Lt[v, j + 1]:
                 continue
-            # d later: walk the route with p inserted
-            t = tp + nd[_SVC, p] + T[p, b]
-            if t < nd[_LO, b]:
-                t = nd[_LO, b]
-            if t > Lt[v, i + 1]:
-                continue
-            pdelta = T[a, p] + T[p, b] - T[a, b] + extra
-            if pdelta >= best:
-                continue
-            for j in range(i + 1, L + 1):
-                c = R[v, j]
-                if j > i + 1:
-                    prev = R[v, j - 1]
-                    t = t + nd[_SVC, prev] + T[prev, c]
-                    if t < nd[_LO, c]:
-                        t = nd[_LO, c]
-                    if t > Lt[v, j]:
-                        break
-                if Q[v, j] + sp > cap or C[v, j] + cp > ccap:
-                    break
-                e = R[v, j + 1]
-                td = t + nd[_SVC, c] + T[c, d]
-                if td < nd[_LO, d]:
-                    td = nd[_LO, d]
-                if td > nd[_HI, d]:
-                    break
-                te = td + nd[_SVC, d] + T[d, e]
-                if te < nd[_LO, e]:
-                    te = nd[_LO, e]
-                if te > Lt[v, j + 1]:
-                    continue
-                cost = pdelta + T[c, d] + T[d, e] - T[c, e]
-                if cost < best and (blink <= 0.0 or np.random.random() >= blink):
-                    if not exact or _exact_with(v, i, j, p, d, R, L, buf, T, nd, pr, vh,
-                                                where, low, high, x):
-                        best, bi, bj = cost, i, j
+            cost = pdelta + T[c, d] + T[d, e] - T[c, e]
+            if cost < best and (blink <= 0.0 or np.random.random() >= blink):
+                if not exact or _exact_with(v, i, j, p, d, R, L, buf, T, nd, pr, vh,
+                                            where, low, high, x):
+                    best, bi, bj = cost, i, j
     if bi < 0:
         return NOWHERE, bi, bj
     return best, bi, bj
@@ -409,7 +412,7 @@ def _ruin(R, ln, vof, pr, near, removed, touched, ruined):
 
 
 @njit(cache=True)
-def _recreate(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched, ruined,
+def _recreate(todo, n_todo, W, T, nd, pr, vh, sc, vof, touched, n_touched, ruined,
               key, buf, where, low, high, x):
     """Insert the riders in ``todo`` one by one at their cheapest place, in one of four
     orders chosen at random, or by regret (:func:`_recreate_regret`); returns the number of
@@ -427,12 +430,12 @@ def _recreate(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched, r
         else:
             key[a] = T[R[0, 0], 2 * k]
     if mode >= 0.75:
-        return _recreate_regret(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched,
+        return _recreate_regret(todo, n_todo, W, T, nd, pr, vh, sc, vof, touched, n_touched,
                                 ruined, buf, where, low, high, x)
     order = np.argsort(key[:n_todo])
     for a in range(n_todo):
         k = todo[order[a]]
-        cost, v, i, j = _best_insertion(k, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, _BLINK,
+        cost, v, i, j = _best_insertion(k, R, ln, E, Lt, Q, C, T, nd, pr, vh, sc, _BLINK,
                                         buf, where, low, high, x)
         if v < 0:
             continue
@@ -455,7 +458,7 @@ def _transfer(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc, touched, n_touched
     v = np.random.randint(0, m)
     u = np.random.randint(0, m)
     L = ln[v]
-    if L == 0 or ln[u] != 0 or not ruined.shape[0]:
+    if L == 0 or ln[u] != 0:
         return n_touched
     for a in range(1, L + 1):
         if pr[_PIN, R[v, a] // 2] >= 0 or Q[v, a] > vh[_CAP, u] or C[v, a] > vh[_CCAP, u]:
@@ -542,7 +545,7 @@ def _move_routes(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc):
 
 
 @njit(cache=True)
-def _recreate_regret(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_touched, ruined,
+def _recreate_regret(todo, n_todo, W, T, nd, pr, vh, sc, vof, touched, n_touched, ruined,
                      buf, where, low, high, x):
     """Regret insertion: each time, the rider who would lose most by waiting (its best
     place in a second car is dearest compared with its best; a rider with one car left that
@@ -557,7 +560,7 @@ def _recreate_regret(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_tou
     for a in range(n_todo):
         for v in range(m):
             cost[a, v], at_i[a, v], at_j[a, v] = _best_in_route(
-                todo[a], v, NOWHERE, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc, _BLINK,
+                todo[a], v, NOWHERE, room, R, ln, E, Lt, Q, C, T, nd, pr, vh, sc, _BLINK,
                 buf, where, low, high, x)
     done = np.zeros(n_todo, dtype=np.bool_)
     for _ in range(n_todo):
@@ -598,13 +601,13 @@ def _recreate_regret(todo, n_todo, W, en, T, nd, pr, vh, sc, vof, touched, n_tou
         for a in range(n_todo):
             if not done[a]:
                 cost[a, v], at_i[a, v], at_j[a, v] = _best_in_route(
-                    todo[a], v, NOWHERE, room, R, ln, E, Lt, Q, C, en, T, nd, pr, vh, sc,
+                    todo[a], v, NOWHERE, room, R, ln, E, Lt, Q, C, T, nd, pr, vh, sc,
                     _BLINK, buf, where, low, high, x)
     return n_touched
 
 
 @njit(cache=True)
-def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, en, absent, T, nd,
+def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, absent, T, nd,
            pr, vh, sc, near, seed):
     """``n_steps`` of ruin and recreate. ``fleet``: the car-emptying phase (keep a step
     when fewer riders are out, or the ones out were out less often); otherwise simulated
@@ -656,7 +659,7 @@ def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, en, abs
                 if not is_new and (out_before - n_removed <= 20 or np.random.random() < 0.2):
                     todo[n_todo] = k
                     n_todo += 1
-        n_touched = _recreate(todo, n_todo, W, en, T, nd, pr, vh, sc, vof_w, touched, n_touched,
+        n_touched = _recreate(todo, n_todo, W, T, nd, pr, vh, sc, vof_w, touched, n_touched,
                               ruined, key, buf, where, low, high, x)
         if np.random.random() < 0.02:
             n_touched = _transfer(R, ln, E, Lt, Q, C, rc, vof_w, T, nd, pr, vh, sc, touched,
@@ -710,22 +713,24 @@ def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, en, abs
 # --- the driver (plain Python: the clock, the phases, the data in and out) ------------------
 
 
-def _state(m: int, width: int) -> tuple:
+def _state(m: int, width: int) -> tuple[np.ndarray, ...]:
+    """A solution's arrays: stops per route, route lengths, earliest and latest times,
+    seats and wheelchair loads per position, and each route's cost."""
     return (np.zeros((m, width), dtype=np.int64), np.zeros(m, dtype=np.int64),
             np.zeros((m, width), dtype=np.int64), np.zeros((m, width), dtype=np.int64),
             np.zeros((m, width), dtype=np.int64), np.zeros((m, width), dtype=np.int64),
             np.zeros(m, dtype=np.int64))
 
 
-def _copy_all(src: tuple, dst: tuple) -> None:
+def _copy_all(src: tuple[np.ndarray, ...], dst: tuple[np.ndarray, ...]) -> None:
     for a, b in zip(src, dst, strict=True):
         b[...] = a
 
 
-def solve_lns(task):  # type: ignore[no-untyped-def]
+def solve_lns(task: SubTask) -> SubResult:
     """Improve ``task.initial`` by ruin and recreate until the task's deadline (or, with a
     ``solution_limit``, for a fixed number of steps from a fixed seed)."""
-    from routing.ortools_model import SubResult
+    from routing.ortools_model import SubResult  # noqa: F811 (at run time, not only typing)
 
     began = time.monotonic()
     ends = task.ends_at(began)
@@ -775,13 +780,12 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
         t_start = _T_START_STEADY * scale  # re-planning a good plan: stay close to it
     absent = np.zeros(pairs, dtype=np.int64)
     minimise = task.vehicle_cost > 0
-    en = np.ones(m, dtype=np.bool_)
     rng = np.random.default_rng(0)
-    seed = [int(getattr(task, "seed", 0) or 0)]
+    seed = [int(task.seed)]
 
     def steps(n: int, t_from: float, t_to: float, fleet: bool) -> tuple[int, int]:
         s, seed[0] = seed[0], -1
-        return _steps(n, t_from, t_to, fleet, W, Cur, B, vof, vof_c, vof_b, en, absent, T, nd,
+        return _steps(n, t_from, t_to, fleet, W, Cur, B, vof, vof_c, vof_b, absent, T, nd,
                       pr, vh, sc, near, s)
 
     fixed = task.solution_limit
@@ -802,8 +806,8 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
             if out == 0:
                 _copy_all(Cur, W)
                 vof[:] = vof_c
-                candidates = [v for v in range(m) if en[v] and ln[v] > 0
-                              and not any(pr[1, R[v, a] // 2] >= 0 for a in range(1, ln[v] + 1))]
+                candidates = [v for v in range(m) if ln[v] > 0
+                              and not any(pr[_PIN, R[v, a] // 2] >= 0 for a in range(1, ln[v] + 1))]
                 if len(candidates) <= 1:
                     break
                 smallest = min(int(ln[v]) for v in candidates)
@@ -820,7 +824,7 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
             tick = time.monotonic()
             out, _ = steps(chunk, 0.0, 0.0, True)
             done_steps += chunk
-            chunk = _next_chunk(chunk, time.monotonic() - tick)
+            chunk = _next_chunk(chunk, time.monotonic() - tick, fixed is not None)
         # back to the fewest cars that carried everyone
         _copy_all(B, Cur)
         _copy_all(B, W)
@@ -843,7 +847,7 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
         steps(chunk, t_start * (t_end / t_start) ** here, t_start * (t_end / t_start) ** there,
               False)
         done_steps += chunk
-        chunk = _next_chunk(chunk, time.monotonic() - tick)
+        chunk = _next_chunk(chunk, time.monotonic() - tick, fixed is not None)
         if total_steps is None and time.monotonic() + 0.05 > ends:
             break
     _move_routes(*B, vof_b, T, nd, pr, vh, sc)
@@ -852,8 +856,12 @@ def solve_lns(task):  # type: ignore[no-untyped-def]
     return SubResult(routes, objective, time.monotonic() - began)
 
 
-def _next_chunk(chunk: int, seconds: float) -> int:
-    """Steps for the next chunk: about a tenth of a second's worth."""
+def _next_chunk(chunk: int, seconds: float, counted: bool) -> int:
+    """Steps for the next chunk: about a tenth of a second's worth; when the steps are
+    counted (``solution_limit``), a size that does not depend on the clock, so that the
+    run is repeatable."""
+    if counted:
+        return min(chunk * 2, 1000)
     if seconds <= 0:
         return min(chunk * 2, 100_000)
     want = int(chunk * 0.1 / seconds)

@@ -138,6 +138,7 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
         return _Solve(problem, params, progress or _no_progress, began).run(None)
     params = _engine(params)
     report = progress or _no_progress
+    free: Plan | None = None
     if params.engine == "lns":
         # Ruin and recreate is held back by narrowed windows (measured at M: +4.8% driving
         # against a fresh solve, +0.1% without them). It first re-plans freely for 3/4 of the
@@ -150,6 +151,8 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
             return free
     steady = _steady(problem, previous)
     plan = _Solve(steady, params, report, began).run(previous)
+    if free is not None and plan.summary.served < free.summary.served:
+        return free  # nobody left out to keep others' times: a rider carried comes first
     if steady is not problem:
         check_plan(problem, plan)  # steady windows lie inside the real ones: a formality
     return plan
@@ -235,6 +238,8 @@ class _Solve:
         n = len(problem.requests)
         self.reserve = min(0.1 * params.time_limit_s, 0.15 + n / 20_000)
         self.last_report = 0.0
+        #: riders placed and driving of the best plan so far (what progress reports)
+        self.standing: tuple[int, int | None] = (0, None)
         #: riders per request of the network being optimised (pools count their members)
         self.weight: list[int] | None = None
         #: cars whose previous route lost riders (see ``previous``)
@@ -251,6 +256,7 @@ class _Solve:
         self.progress(count, routes.total_drive())
 
     def progress(self, placed: int, drive: int | None, force: bool = False) -> None:
+        self.standing = (placed, drive)
         now = time.monotonic()
         if force or now - self.last_report >= _PROGRESS_EVERY_S:
             self.last_report = now
@@ -313,6 +319,11 @@ class _Solve:
         check_plan(problem, plan)
         self.progress(plan.summary.served, plan.summary.drive_s, force=True)
         return plan
+
+    def tick(self) -> None:
+        """Report the best plan so far again, with the clock moved on (searches in workers
+        report only when they finish)."""
+        self.progress(*self.standing)
 
     @property
     def vehicle_cost(self) -> int:
@@ -406,7 +417,7 @@ class _Solve:
                 if len(groups) == 1 and (small or deterministic):
                     take(0, solve_task(tasks[0]))  # tiny or deterministic: no process needed
                 else:
-                    pool.run(tasks, stop_at, take)
+                    pool.run(tasks, stop_at, take, self.tick)
                 placed = routes.placed()
                 left = [i for i in left if i not in placed]
                 if left:
@@ -484,7 +495,7 @@ class _Solve:
                     if deterministic:
                         keep(0, solve_task(task))
                     else:
-                        pool.run(tasks, until, keep)
+                        pool.run(tasks, until, keep, self.tick)
                     for u in others:
                         routes.seqs[u] = trial.seqs[u]
                         routes.refresh(u)

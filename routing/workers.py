@@ -99,10 +99,13 @@ class WorkerPool:
         self.idle = []
 
     def run(self, tasks: Sequence[Any], deadline: float,
-            on_result: Callable[[int, Any], None]) -> None:
+            on_result: Callable[[int, Any], None],
+            on_tick: Callable[[], None] | None = None) -> None:
         """Solve ``tasks`` (each with a ``time_limit_s``), ``size`` at a time. Calls
         ``on_result(index, result)`` as each finishes; a task killed at its time (or at
-        ``deadline``) gives ``None``. Returns when all are done or ``deadline`` is reached."""
+        ``deadline``) gives ``None``; ``on_tick()`` about once a second while waiting (so a
+        progress line can count down). Returns when all are done or ``deadline`` is
+        reached."""
         pending = list(range(len(tasks)))
         busy: dict[int, _Worker] = {}  # fd -> worker
         selector = selectors.DefaultSelector()
@@ -139,6 +142,8 @@ class WorkerPool:
                 if not busy:
                     break
                 wait = max(0.0, min(w.kill_at for w in busy.values()) - time.monotonic())
+                if on_tick is not None:
+                    wait = min(wait, 1.0)
                 for key, _ in selector.select(timeout=wait):
                     worker = busy.pop(key.fd)  # type: ignore[arg-type]
                     selector.unregister(key.fd)
@@ -150,6 +155,8 @@ class WorkerPool:
                     else:
                         self.idle.append(worker)
                     on_result(worker.task_id, result)  # type: ignore[arg-type]
+                if on_tick is not None:
+                    on_tick()
                 now = time.monotonic()
                 for fd, worker in list(busy.items()):
                     if now >= worker.kill_at:

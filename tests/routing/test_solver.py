@@ -164,6 +164,21 @@ def test_progress_is_reported_at_the_end(two_on_a_line):
     assert seen[-1].placed == 2 and seen[-1].requests == 2 and seen[-1].best_drive_s == 480
 
 
+def test_progress_counts_down_while_workers_search():
+    # Searches in worker processes answer only when done; meanwhile the progress line
+    # must still move (the board and the CLI bar show time left).
+    from routing.generate import montgomery_morning
+
+    seen: list[SolveProgress] = []
+    solve(montgomery_morning(requests=120, vehicles=24), SolveParams(time_limit_s=5),
+          progress=seen.append)
+    during = [p for p in seen if p.best_drive_s is not None and p.time_left_s > 0.5]
+    assert len(during) >= 3
+    lefts = [p.time_left_s for p in during]
+    assert lefts == sorted(lefts, reverse=True) and len(set(lefts)) == len(lefts)
+    assert seen[-1].placed == 120
+
+
 def test_no_vehicles_leaves_everyone_unassigned():
     problem = line_problem([], [ride("r-1", 1, 2)])
     plan = solve(problem, EXACT)

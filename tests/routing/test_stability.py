@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from routing import solver as solver_module
 from routing.check import check_plan
 from routing.generate import montgomery_morning
+from routing.problem import TimeWindow
 from routing.solver import SolveParams, kept_share, solve
 from routing.stability import SAME_TIME_S, change_bookings, compare
 
@@ -84,3 +87,25 @@ def test_a_kept_rider_is_picked_up_within_five_minutes_of_last_time(monkeypatch,
         for stop in route.stops:
             if stop.kind == "pickup" and stop.request in was:
                 assert abs(stop.start_s - was[stop.request]) <= SAME_TIME_S
+
+
+def test_holding_times_never_costs_a_rider_their_seat(monkeypatch):
+    # When the free re-plan kept too few riders' times, the held re-plan follows; if that
+    # one carries fewer riders, the free plan is the answer: a rider carried comes first.
+    monday = montgomery_morning(requests=40, vehicles=8)
+    last_week = solve(monday, LNS)
+    this_week = change_bookings(monday, 0.05)
+    monkeypatch.setattr(solver_module, "KEEP_SHARE", 1.01)  # the free plan never keeps enough
+    real_steady = solver_module._steady
+
+    def held_too_tight(problem, previous):
+        held = real_steady(problem, previous)
+        first = held.requests[0]  # a window nobody can meet: the held plan loses this rider
+        gone = TimeWindow(0, 1)
+        return replace(held, requests=(replace(first, pickup_window=gone, dropoff_window=None),
+                                       *held.requests[1:]))
+
+    monkeypatch.setattr(solver_module, "_steady", held_too_tight)
+    again = solve(this_week, LNS, previous=last_week)
+
+    assert again.summary.served == len(this_week.requests)
