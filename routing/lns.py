@@ -449,6 +449,22 @@ def _recreate(todo, n_todo, W, T, nd, pr, vh, sc, vof, touched, n_touched, ruine
 
 
 @njit(cache=True)
+def _hand_over(v, u, R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc):
+    """Route v's stops become idle car u's route; car v stays home."""
+    L = ln[v]
+    end = R[u, 1]
+    R[u, 1:L + 1] = R[v, 1:L + 1]
+    R[u, L + 1] = end
+    ln[u] = L
+    R[v, 1] = R[v, L + 1]
+    ln[v] = 0
+    for a in range(1, L + 1):
+        vof[R[u, a] // 2] = u
+    _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+    _refresh(u, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+
+
+@njit(cache=True)
 def _transfer(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc, touched, n_touched, ruined, buf,
               where, low, high, x):
     """Hand a random route, stops unchanged, to a random car that stays home and can drive
@@ -468,16 +484,7 @@ def _transfer(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc, touched, n_touched
     buf[L + 1] = R[u, 1]
     if not _exact(buf, L, u, T, nd, pr, vh, where, low, high, x):
         return n_touched
-    end = R[u, 1]
-    R[u, 1:L + 1] = R[v, 1:L + 1]
-    R[u, L + 1] = end
-    ln[u] = L
-    R[v, 1] = R[v, L + 1]
-    ln[v] = 0
-    for a in range(1, L + 1):
-        vof[R[u, a] // 2] = u
-    _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
-    _refresh(u, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+    _hand_over(v, u, R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc)
     for w in (v, u):
         if not ruined[w]:
             ruined[w] = True
@@ -530,16 +537,7 @@ def _move_routes(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc):
             if cost < best and _exact(buf, L, u, T, nd, pr, vh, where, low, high, x):
                 best, to = cost, u
         if to >= 0:
-            end = R[to, 1]
-            R[to, 1:L + 1] = R[v, 1:L + 1]
-            R[to, L + 1] = end
-            ln[to] = L
-            R[v, 1] = R[v, L + 1]
-            ln[v] = 0
-            for a in range(1, L + 1):
-                vof[R[to, a] // 2] = to
-            _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
-            _refresh(to, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
+            _hand_over(v, to, R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc)
             moved += 1
     return moved
 
