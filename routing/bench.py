@@ -65,6 +65,19 @@ def run_ours(problem, limit: float, minimise_vehicles: bool = False,  # type: ig
                                       engine=engine or DEFAULT_PARAMS.engine))
 
 
+def _peer_plan(problem, routes, who: str, began: float):  # type: ignore[no-untyped-def]
+    """A peer's timed routes as our Plan: riders on no route are left out "by" the peer."""
+    from routing.plan import Plan, Unassigned, summarise
+
+    served = {s.request for r in routes for s in r.stops}
+    unassigned = tuple(Unassigned(r.id, f"left out by {who}") for r in problem.requests
+                       if r.id not in served)
+    routes.sort(key=lambda r: r.vehicle)
+    return Plan(tuple(routes), unassigned,
+                summarise(tuple(routes), unassigned, len(problem.requests),
+                          time.monotonic() - began))
+
+
 def run_vroom(problem, limit: float):  # type: ignore[no-untyped-def]
     """VROOM on the same problem: shipments with windows, seats and service; it has no ride
     limit (VROOM #703), so its plans may break it, which the checker then reports."""
@@ -73,7 +86,6 @@ def run_vroom(problem, limit: float):  # type: ignore[no-untyped-def]
     import vroom
 
     from routing.network import Network
-    from routing.plan import Plan, Unassigned, summarise
 
     net = Network(problem)
     inp = vroom.Input()
@@ -101,13 +113,7 @@ def run_vroom(problem, limit: float):  # type: ignore[no-untyped-def]
         if timing is None:  # VROOM ignored a ride limit: keep its order, time it plainly
             timing = _plain_timing(net, int(v), seq)
         routes.append(net.route(int(v), seq, timing))
-    served = {s.request for r in routes for s in r.stops}
-    unassigned = tuple(Unassigned(r.id, "left out by VROOM") for r in problem.requests
-                       if r.id not in served)
-    routes.sort(key=lambda r: r.vehicle)
-    return Plan(tuple(routes), unassigned,
-                summarise(tuple(routes), unassigned, len(problem.requests),
-                          time.monotonic() - began))
+    return _peer_plan(problem, routes, "VROOM", began)
 
 
 def run_pyvrp(problem, limit: float):  # type: ignore[no-untyped-def]
@@ -120,7 +126,6 @@ def run_pyvrp(problem, limit: float):  # type: ignore[no-untyped-def]
     from pyvrp.stop import MaxRuntime
 
     from routing.network import Network
-    from routing.plan import Plan, Unassigned, summarise
 
     net = Network(problem)
     model = pyvrp.Model()
@@ -166,13 +171,7 @@ def run_pyvrp(problem, limit: float):  # type: ignore[no-untyped-def]
             continue
         timing = net.schedule(v, seq) or _plain_timing(net, v, seq)
         routes.append(net.route(v, seq, timing))
-    served = {s.request for r in routes for s in r.stops}
-    unassigned = tuple(Unassigned(r.id, "left out by PyVRP") for r in problem.requests
-                       if r.id not in served)
-    routes.sort(key=lambda r: r.vehicle)
-    return Plan(tuple(routes), unassigned,
-                summarise(tuple(routes), unassigned, len(problem.requests),
-                          time.monotonic() - began))
+    return _peer_plan(problem, routes, "PyVRP", began)
 
 
 def _plain_timing(net, v: int, seq):  # type: ignore[no-untyped-def]

@@ -441,10 +441,17 @@ def _recreate(todo, n_todo, W, T, nd, pr, vh, sc, vof, touched, n_touched, ruine
             continue
         _insert(k, v, i, j, R, ln, vof)
         _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
-        if not ruined[v]:
-            ruined[v] = True
-            touched[n_touched] = v
-            n_touched += 1
+        n_touched = _mark(v, ruined, touched, n_touched)
+    return n_touched
+
+
+@njit(cache=True)
+def _mark(v, ruined, touched, n_touched):
+    """Note route v among the routes a step touched (once); the new count."""
+    if not ruined[v]:
+        ruined[v] = True
+        touched[n_touched] = v
+        n_touched += 1
     return n_touched
 
 
@@ -485,12 +492,8 @@ def _transfer(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc, touched, n_touched
     if not _exact(buf, L, u, T, nd, pr, vh, where, low, high, x):
         return n_touched
     _hand_over(v, u, R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc)
-    for w in (v, u):
-        if not ruined[w]:
-            ruined[w] = True
-            touched[n_touched] = w
-            n_touched += 1
-    return n_touched
+    n_touched = _mark(v, ruined, touched, n_touched)
+    return _mark(u, ruined, touched, n_touched)
 
 
 @njit(cache=True)
@@ -586,10 +589,7 @@ def _recreate_regret(todo, n_todo, W, T, nd, pr, vh, sc, vof, touched, n_touched
         opened = ln[v] == 0
         _insert(k, v, at_i[pick, v], at_j[pick, v], R, ln, vof)
         _refresh(v, R, ln, E, Lt, Q, C, rc, T, nd, pr, vh, sc)
-        if not ruined[v]:
-            ruined[v] = True
-            touched[n_touched] = v
-            n_touched += 1
+        n_touched = _mark(v, ruined, touched, n_touched)
         if opened and room and _routes_used(ln) >= sc[_ROUTES]:
             room = False  # no more cars may go out: forget the places in empty ones
             for u in range(m):
