@@ -22,7 +22,7 @@ sweeps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -221,15 +221,19 @@ class Network:
         return gaps, pairs
 
     def earliest(
-        self, v: int, seq: Sequence[int], legs: tuple[list[int], list[tuple[int, int, int]]] | None = None
+        self, v: int, seq: Sequence[int], legs: tuple[list[int], list[tuple[int, int, int]]] | None = None,
+        held: Mapping[int, tuple[int, int]] | None = None,
     ) -> list[int] | None:
         """Least service starts (index 0 = leaving the start, last = reaching the end) that
-        keep windows, shift and ride limits, or None if there are none."""
+        keep windows, shift and ride limits, or None if there are none. ``held`` narrows the
+        windows of some positions (1 = the first stop of ``seq``) further."""
         k = len(seq)
         gaps, pairs = legs or self._legs(v, seq)
         shift_start, shift_end = self.shift(v)
         low = [shift_start] + [self.lo[n] for n in seq] + [0]
         high = [HORIZON_S] + [self.hi[n] for n in seq] + [shift_end]
+        for a, (lo, hi) in (held or {}).items():
+            low[a], high[a] = max(low[a], lo), min(high[a], hi)
         x = [0] * (k + 2)
         first = 0
         for _ in range(k + 3):
@@ -247,20 +251,24 @@ class Network:
                 return x
         return None
 
-    def schedule(self, v: int, seq: Sequence[int]) -> Timing | None:
-        """The timing of ``seq`` on vehicle v, or None if no timing keeps every constraint.
+    def schedule(self, v: int, seq: Sequence[int],
+                 held: Mapping[int, tuple[int, int]] | None = None) -> Timing | None:
+        """The timing of ``seq`` on vehicle v, or None if no timing keeps every constraint
+        (and the narrower windows ``held``, as in :meth:`earliest`).
 
         Among feasible timings: the earliest arrival at the end, then every event as late as
         that allows, so cars do not leave early only to wait with riders on board.
         """
         legs = self._legs(v, seq)
-        least = self.earliest(v, seq, legs)
+        least = self.earliest(v, seq, legs, held)
         if least is None:
             return None
         k = len(seq)
         gaps, pairs = legs
         shift_end = self.shift(v)[1]
         high = [shift_end] + [self.hi[n] for n in seq] + [least[k + 1]]
+        for a, (_, hi) in (held or {}).items():
+            high[a] = min(high[a], hi)
         # No waiting before the end: the end comes exactly one last leg after the last stop.
         y = list(least)
         for _ in range(k + 3):
@@ -281,6 +289,25 @@ class Network:
         if any(y[a] < least[a] for a in range(k + 2)):  # cannot happen; be safe
             y = least
         return Timing(leave_s=y[0], starts=tuple(y[1 : k + 1]), end_s=y[k + 1])
+
+    def schedule_near(self, v: int, seq: Sequence[int], wanted: Mapping[int, int],
+                      within: int) -> Timing | None:
+        """:meth:`schedule`, with as many stops as the route allows starting at the time
+        ``wanted`` gives them (node -> time), or else within ``within`` of it, taken in
+        route order. Waiting costs no driving, so a regular rider whose car would come a
+        little early keeps last week's time."""
+        held: dict[int, tuple[int, int]] = {}
+        timing = self.schedule(v, seq)
+        for a, node in enumerate(seq, start=1):
+            t = wanted.get(node)
+            if t is None or timing is None:
+                continue
+            for hold in ((t, t), (t - within, t + within)):
+                got = self.schedule(v, seq, {**held, a: hold})
+                if got is not None:
+                    held, timing = {**held, a: hold}, got
+                    break
+        return timing
 
     def route(self, v: int, seq: Sequence[int], timing: Timing) -> Route:
         """The plain :class:`Route` for a scheduled sequence (hidden stops left out)."""

@@ -270,9 +270,11 @@ class _Solve:
         reasons = {i: why for i in range(net.n_requests) if (why := screen(net, i)) is not None}
         todo = [i for i in range(net.n_requests) if i not in reasons]
         initial = None
+        wanted: dict[tuple[int, int], int] = {}  # (car, pick-up node) -> last time
         if previous is not None:
             initial, self.trimmed = _from_plan(net, previous)
             self.home = {node // 2: v for v, seq in initial.items() for node in seq}
+            wanted = _pickup_times(net, previous)
         pooled = None
         if params.pool and initial is None:
             pooled = pool_requests(net, todo)
@@ -304,7 +306,10 @@ class _Solve:
         routes_out = []
         for v, seq in enumerate(routes.seqs):
             if seq:
-                timing = net.schedule(v, seq)
+                near = {n: t for n in seq if (t := wanted.get((v, n))) is not None}
+                # a regular rider keeps last time's pick-up where waiting for it breaks nothing
+                timing = net.schedule_near(v, seq, near, STEADY_S) if near \
+                    else net.schedule(v, seq)
                 assert timing is not None  # every kept sequence has passed the exact test
                 routes_out.append(net.route(v, seq, timing))
         unassigned = tuple(Unassigned(problem.requests[i].id, reasons[i]) for i in sorted(reasons))
@@ -743,6 +748,14 @@ def _from_plan(net: Network, plan: Plan) -> tuple[dict[int, list[int]], set[int]
             trimmed.add(v)
         seqs[v] = repaired
     return seqs, trimmed
+
+
+def _pickup_times(net: Network, plan: Plan) -> dict[tuple[int, int], int]:
+    """(car, pick-up node) -> the time ``plan`` picks that rider up in that car."""
+    vehicles = {vehicle.id: v for v, vehicle in enumerate(net.problem.vehicles)}
+    return {(vehicles[route.vehicle], 2 * net.request_index[s.request]): s.start_s
+            for route in plan.routes if route.vehicle in vehicles for s in route.stops
+            if s.kind == "pickup" and s.request in net.request_index}
 
 
 # --- reasons -------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from routing.problem import TimeWindow
 from routing.solver import SolveParams, kept_share, solve
 from routing.stability import SAME_TIME_S, change_bookings, compare
 
+from .conftest import EXACT, car, hm, line_problem, ride
+
 PARAMS = SolveParams(time_limit_s=30, solution_limit=20, engine="ortools")
 LNS = SolveParams(time_limit_s=30, solution_limit=20, engine="lns")
 
@@ -109,3 +111,35 @@ def test_holding_times_never_costs_a_rider_their_seat(monkeypatch):
     again = solve(this_week, LNS, previous=last_week)
 
     assert again.summary.served == len(this_week.requests)
+
+
+def test_a_car_that_would_come_early_waits_for_last_weeks_time():
+    # Last week r-1 could only be picked up at 07:30; this week its window opens at 07:00.
+    # Waiting costs no driving, so the re-plan keeps 07:30 (a fresh plan says 07:00).
+    last_week = line_problem([car()], [ride("r-1", 1, 3, pickup=("07:30", "07:35"))])
+    this_week = line_problem([car()], [ride("r-1", 1, 3, pickup=("07:00", "08:00"))])
+    before = solve(last_week, EXACT)
+    assert pickup_time(before, "r-1") == hm("07:30")
+    assert pickup_time(solve(this_week, EXACT), "r-1") == hm("07:00")
+    again = solve(this_week, EXACT, previous=before)
+    assert pickup_time(again, "r-1") == hm("07:30")
+    check_plan(this_week, again)
+
+
+def test_a_time_the_route_cannot_keep_gives_way_to_the_others():
+    # r-2 is new and must be picked up at 07:30 at place 5: the car cannot also be at place
+    # 1 for r-1's 07:30 of last week, so r-1 moves; the plan is sound and r-2 is carried.
+    last_week = line_problem([car()], [ride("r-1", 1, 3, pickup=("07:30", "07:35"))])
+    this_week = line_problem([car()], [ride("r-1", 1, 3, pickup=("07:00", "08:00"),
+                                            dropoff=("07:00", "07:20")),
+                                       ride("r-2", 5, 6, pickup=("07:30", "07:30"))])
+    again = solve(this_week, EXACT, previous=solve(last_week, EXACT))
+    assert again.summary.served == 2
+    assert pickup_time(again, "r-2") == hm("07:30")
+    assert abs(pickup_time(again, "r-1") - hm("07:30")) > SAME_TIME_S
+    check_plan(this_week, again)
+
+
+def pickup_time(plan, rid: str) -> int:
+    return next(s.start_s for r in plan.routes for s in r.stops
+                if s.kind == "pickup" and s.request == rid)
