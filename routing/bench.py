@@ -234,6 +234,18 @@ def stability_run(problem, limit: float) -> dict[str, Any]:  # type: ignore[no-u
             "requests": again.summary.requests, "peak_mb": round(_peak_mb())}
 
 
+def _stability_means(size: str, limit: float, runs: list[dict[str, Any]]) -> str:
+    """The table row of the means over runs: extra drive is mean re-plan over mean fresh."""
+    def mean(key: str) -> float:
+        return sum(r[key] for r in runs) / len(runs)
+
+    replan, fresh = mean("replan_drive_s"), mean("fresh_drive_s")
+    lowest = min(100 * r["kept_share"] for r in runs)
+    return (f"| {size} | {limit:g} | mean of {len(runs)} | {mean('kept'):.1f} | "
+            f"{100 * mean('kept_share'):.1f}% (lowest {lowest:.1f}%) | {replan / 3600:.2f} | "
+            f"{fresh / 3600:.2f} | {100 * (replan / fresh - 1):+.2f}% | | {mean('replan_s'):.1f} |")
+
+
 # --- Li & Lim ---------------------------------------------------------------------------
 
 LILIM_SCALE = 10  # times and distances x10, as integers (windows must fit in 48 h)
@@ -328,6 +340,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="riders without a maximum ride time (fair to peers without one)")
     parser.add_argument("--stability", action="store_true",
                         help="re-plan with 5%% of bookings changed; compare with a fresh solve")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="--stability: N independent runs, then their means (a solve's "
+                             "driving varies run to run)")
     parser.add_argument("--lilim", default=None, metavar="DIR", help="run Li & Lim instances")
     parser.add_argument("--instances", default=None, help="comma-separated instance names")
     parser.add_argument("--engine", default=None, choices=["lns", "ortools"],
@@ -354,15 +369,20 @@ def main(argv: list[str] | None = None) -> None:
         print("|---|---|---|---|---|---|---|---|---|---|")
         for size in args.sizes:
             for limit in limits:
-                r = _spawn(["--one", size, "--stability", "--limit", str(limit), *extra])
-                if r is None:
-                    print(f"| {size} | {limit:g} | failed |")
-                    continue
-                print(f"| {size} | {limit:g} | {r['unchanged']} | {r['kept']} | "
-                      f"{100 * r['kept_share']:.1f}% | {r['replan_drive_s'] / 3600:.2f} | "
-                      f"{r['fresh_drive_s'] / 3600:.2f} | {100 * r['extra_drive']:+.2f}% | "
-                      f"{r['served_replan']}/{r['served_fresh']} of {r['requests']} | "
-                      f"{r['replan_s']} |", flush=True)
+                runs = []
+                for _ in range(args.repeat):
+                    r = _spawn(["--one", size, "--stability", "--limit", str(limit), *extra])
+                    if r is None:
+                        print(f"| {size} | {limit:g} | failed |")
+                        continue
+                    runs.append(r)
+                    print(f"| {size} | {limit:g} | {r['unchanged']} | {r['kept']} | "
+                          f"{100 * r['kept_share']:.1f}% | {r['replan_drive_s'] / 3600:.2f} | "
+                          f"{r['fresh_drive_s'] / 3600:.2f} | {100 * r['extra_drive']:+.2f}% | "
+                          f"{r['served_replan']}/{r['served_fresh']} of {r['requests']} | "
+                          f"{r['replan_s']} |", flush=True)
+                if len(runs) > 1:
+                    print(_stability_means(size, limit, runs), flush=True)
         return
     print("| size | riders/cars | limit s | solver | served | drive h | vs best peer | cars | "
           "wall s | peak MB | violations |")

@@ -48,14 +48,13 @@ _BLINK = 0.01
 #: temperatures, as multiples of an average drive between stops
 _T_START = 0.5
 _T_END = 0.005
-_T_START_STEADY = 0.15
 
 # Indices into the node data (rows of ``nd``), pair data (``pr``), vehicle data (``vh``)
 # and the scalars (``sc``).
 _SVC, _LO, _HI, _SEAT, _CHAIR = range(5)
-_LIM, _PIN, _HOME = range(3)
+_LIM, _PIN, _HOME, _WAS = range(4)
 _SH_LO, _SH_HI, _CAP, _CCAP = range(4)
-_PENALTY, _VCOST, _CHANGE, _ROUTES = range(4)
+_PENALTY, _VCOST, _CHANGE, _ROUTES, _AWAY, _STEADY = range(6)
 
 
 @njit(cache=True)
@@ -316,7 +315,7 @@ def _remove(k, R, ln, vof):
 
 
 @njit(cache=True)
-def _objective(ln, rc, vof, sc, pr):
+def _objective(R, ln, E, Lt, rc, vof, sc, pr):
     total = 0
     for v in range(ln.shape[0]):
         if ln[v] > 0:
@@ -324,7 +323,34 @@ def _objective(ln, rc, vof, sc, pr):
     for k in range(vof.shape[0]):
         if vof[k] < 0 and pr[_PIN, k] != -1:
             total += sc[_PENALTY]
+    if sc[_AWAY] >= 0:
+        # past the cap on regular riders not kept: worse than any driving, better than
+        # leaving a rider out
+        away = _not_kept(R, ln, E, Lt, sc, pr)
+        if away > sc[_AWAY]:
+            total += (away - sc[_AWAY]) * (sc[_PENALTY] // 2)
     return total
+
+
+@njit(cache=True)
+def _not_kept(R, ln, E, Lt, sc, pr):
+    """Riders with a car in the previous plan who are in another car now, or whose pick-up
+    can no longer be within ``sc[_STEADY]`` of the time they had."""
+    count = 0
+    for v in range(ln.shape[0]):
+        for a in range(1, ln[v] + 1):
+            node = R[v, a]
+            if node % 2 == 1:
+                continue
+            k = node // 2
+            home = pr[_HOME, k]
+            if home < 0:
+                continue
+            was = pr[_WAS, k]
+            if home != v or (was >= 0 and (E[v, a] > was + sc[_STEADY]
+                                            or Lt[v, a] < was - sc[_STEADY])):
+                count += 1
+    return count
 
 
 @njit(cache=True)
@@ -522,6 +548,12 @@ def _move_routes(R, ln, E, Lt, Q, C, rc, vof, T, nd, pr, vh, sc):
                 tied = True
         if tied:
             continue
+        if sc[_AWAY] >= 0:  # moves riders from their car: the cap's count is the search's
+            for a in range(1, L + 1):
+                if pr[_HOME, R[v, a] // 2] >= 0:
+                    tied = True
+            if tied:
+                continue
         best, to = rc[v], -1
         for u in range(m):
             if ln[u] != 0 or vh[_CAP, u] < most or vh[_CCAP, u] < chairs:
@@ -627,8 +659,8 @@ def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, absent,
     high = np.empty(size, dtype=np.int64)
     x = np.empty(size, dtype=np.int64)
     where = -np.ones(k_all, dtype=np.int64)
-    cur_obj = _objective(Cur[1], Cur[6], vof_c, sc, pr)
-    best_obj = _objective(B[1], B[6], vof_b, sc, pr)
+    cur_obj = _objective(Cur[0], Cur[1], Cur[2], Cur[3], Cur[6], vof_c, sc, pr)
+    best_obj = _objective(B[0], B[1], B[2], B[3], B[6], vof_b, sc, pr)
     cur_out, cur_absent = 0, 0
     for k in range(k_all):
         if vof_c[k] < 0 and pr[_PIN, k] != -1:
@@ -662,7 +694,7 @@ def _steps(n_steps, t_from, t_to, fleet, W, Cur, B, vof_w, vof_c, vof_b, absent,
         if np.random.random() < 0.02:
             n_touched = _transfer(R, ln, E, Lt, Q, C, rc, vof_w, T, nd, pr, vh, sc, touched,
                                   n_touched, ruined, buf, where, low, high, x)
-        obj = _objective(ln, rc, vof_w, sc, pr)
+        obj = _objective(R, ln, E, Lt, rc, vof_w, sc, pr)
         if fleet:
             out, out_absent = 0, 0
             for k in range(k_all):
@@ -741,10 +773,14 @@ def solve_lns(task: SubTask) -> SubResult:
     home = task.home or [None] * pairs
     pr = np.array([[-1 if lim is None else lim for lim in task.limits],
                    [FREE if pin is None else pin for pin in task.pinned],
-                   [FREE if h is None else h for h in home]], dtype=np.int64).reshape(3, pairs)
+                   [FREE if h is None else h for h in home],
+                   [-1 if t is None else t for t in (task.was or [None] * pairs)]],
+                  dtype=np.int64).reshape(4, pairs)
     vh = np.array([[s for s, _ in task.shifts], [e for _, e in task.shifts], task.capacity,
                    task.chair_capacity], dtype=np.int64).reshape(4, m)
-    sc = np.array([task.penalty, task.vehicle_cost, task.change_cost, m], dtype=np.int64)
+    sc = np.array([task.penalty, task.vehicle_cost, task.change_cost, m,
+                   -1 if task.away_cap is None else task.away_cap, task.steady_s],
+                  dtype=np.int64)
     width = stops + 2
     W, Cur, B = _state(m, width), _state(m, width), _state(m, width)
     vof = -np.ones(pairs, dtype=np.int64)
@@ -774,8 +810,6 @@ def solve_lns(task: SubTask) -> SubResult:
     arcs = int(ln.sum()) + int((ln > 0).sum())
     scale = float(W[6].sum()) / arcs if arcs else float(T.mean()) or 1.0
     t_start, t_end = _T_START * scale, _T_END * scale
-    if task.home and any(h is not None for h in task.home):
-        t_start = _T_START_STEADY * scale  # re-planning a good plan: stay close to it
     absent = np.zeros(pairs, dtype=np.int64)
     minimise = task.vehicle_cost > 0
     rng = np.random.default_rng(0)
@@ -850,7 +884,7 @@ def solve_lns(task: SubTask) -> SubResult:
             break
     _move_routes(*B, vof_b, T, nd, pr, vh, sc)
     routes = [[int(n) for n in B[0][v, 1:B[1][v] + 1]] for v in range(m)]
-    objective = int(_objective(B[1], B[6], vof_b, sc, pr))
+    objective = int(_objective(B[0], B[1], B[2], B[3], B[6], vof_b, sc, pr))
     return SubResult(routes, objective, time.monotonic() - began)
 
 

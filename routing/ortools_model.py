@@ -50,6 +50,12 @@ class SubTask:
     #: None; serving it with another vehicle costs ``change_cost`` (stability)
     home: list[int | None] | None = None
     change_cost: int = 0
+    #: per pair: its pick-up time in the previous plan, or None
+    was: list[int | None] | None = None
+    #: "lns" engine: at most this many riders with a ``home`` not kept (served by another
+    #: car, or picked up more than ``steady_s`` from ``was``), or None for no cap
+    away_cap: int | None = None
+    steady_s: int = 0
     time_limit_s: float = 5.0
     solution_limit: int | None = None
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"

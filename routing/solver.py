@@ -141,16 +141,18 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
     free: Plan | None = None
     if params.engine == "lns":
         # Ruin and recreate is held back by narrowed windows (measured at M: +4.8% driving
-        # against a fresh solve, +0.1% without them). It first re-plans freely for 3/4 of the
-        # time, with a cost on changing a rider's car and a cool start; if that keeps enough
-        # riders' car and time, that is the plan; if not, every kept rider is held to its
-        # time for the rest of the time (docs/routing-solver.md, "Stability").
-        most = replace(params, time_limit_s=params.time_limit_s * 0.75)
+        # against a fresh solve) and by a cost per car change (it settles where the last
+        # plan was). It re-plans with a cap on riders not kept instead (AWAY_SHARE), for
+        # 9/10 of the time; if that keeps too few, every kept rider is held to its time for
+        # the rest of the time (docs/routing-solver.md, "Stability").
+        most = replace(params, time_limit_s=params.time_limit_s * 0.9)
         free = _Solve(problem, most, report, began).run(previous)
         if kept_share(problem, previous, free) >= KEEP_SHARE:
             return free
     steady = _steady(problem, previous)
-    plan = _Solve(steady, params, report, began).run(previous)
+    held = _Solve(steady, params, report, began)
+    held.away_share = 0.0  # held times and every car kept
+    plan = held.run(previous)
     if free is not None and plan.summary.served < free.summary.served:
         return free  # nobody left out to keep others' times: a rider carried comes first
     if steady is not problem:
@@ -159,9 +161,18 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
 
 
 #: Stability: a rider kept from the previous plan is picked up within this much of the
-#: time it had, and moving it to another car costs as much as this much more driving.
+#: time it had, and moving it to another car costs as much as this much more driving (in
+#: the OR-Tools model; the compiled search caps the riders not kept instead, and only
+#: breaks ties between equal drives by the car a rider had).
 STEADY_S = 5 * 60
 CHANGE_COST_S = 10 * 60
+_TIE_S = 60
+
+#: The compiled search re-plans with at most this share of regular riders not kept (in
+#: another car, or picked up more than STEADY_S from last time): measured at M, a cap of
+#: 6% kept 93.1-93.4% and drove -0.3% and +3.1% against a fresh solve, where a cost of
+#: 10 min per car change drove +1.8% and +5.1% (docs/bench/RESULTS.md).
+AWAY_SHARE = 0.04
 
 
 #: A free re-plan that keeps fewer than this share of riders' car and time gives way to
@@ -246,6 +257,10 @@ class _Solve:
         self.trimmed: set[int] = set()
         #: the car each rider had in the previous plan (see ``previous``)
         self.home: dict[int, int] | None = None
+        #: the time each of those riders was picked up in it
+        self.was: dict[int, int] | None = None
+        #: the compiled search's cap on riders not kept, as a share of those with a car
+        self.away_share = AWAY_SHARE
 
     def progress_of(self, routes: Routes) -> None:
         placed = routes.placed()
@@ -275,6 +290,8 @@ class _Solve:
             initial, self.trimmed = _from_plan(net, previous)
             self.home = {node // 2: v for v, seq in initial.items() for node in seq}
             wanted = _pickup_times(net, previous)
+            self.was = {node // 2: t for (v, node), t in wanted.items()
+                        if self.home.get(node // 2) == v}
         pooled = None
         if params.pool and initial is None:
             pooled = pool_requests(net, todo)
@@ -394,7 +411,8 @@ class _Solve:
                     budget = max(1.0, min(left_time / waves, 4.0 + 2.0 * round_no))
                 narrowed = [self.narrow(routes, group) for group in groups]
                 groups = [group for group, _ in narrowed]
-                tasks = [_task(net, routes, group, budget, self.params, cost, self.home)
+                tasks = [_task(net, routes, group, budget, self.params, cost, self.home,
+                               self.was, self.away_share)
                          for group, cost in narrowed]
                 if len(groups) == 1 and whole and workers > 1 and not small \
                         and not deterministic:
@@ -412,10 +430,10 @@ class _Solve:
                 improved = [False]
 
                 def take(k: int, result: SubResult | None, groups: list[_Group] = groups,
-                         improved: list[bool] = improved) -> None:
+                         tasks: list[SubTask] = tasks, improved: list[bool] = improved) -> None:
                     if result is not None and result.routes is not None:
                         if _accept(net, routes, groups[k], result.routes, self.vehicle_cost,
-                                   self.home):
+                                   self.home, tasks[k].change_cost):
                             improved[0] = True
                             self.progress_of(routes)
 
@@ -620,7 +638,8 @@ def _groups(net: Network, routes: Routes, left: Sequence[int], target: int,
 
 
 def _task(net: Network, routes: Routes, group: _Group, budget: float, params: SolveParams,
-          vehicle_cost: int, home: dict[int, int] | None = None) -> SubTask:
+          vehicle_cost: int, home: dict[int, int] | None = None,
+          was: dict[int, int] | None = None, away_share: float = 0.0) -> SubTask:
     """The OR-Tools sub-problem for a group, in local numbers, warm-started from its routes.
     ``home``: the car each rider had in the previous plan; moving it costs
     :data:`CHANGE_COST_S`."""
@@ -634,6 +653,10 @@ def _task(net: Network, routes: Routes, group: _Group, budget: float, params: So
     D = net.D
     travel = [[D[a][b] for b in places] for a in places]
     where = {v: k for k, v in enumerate(group.vehicles)}
+    homes = [where.get(home[i], -1) if home and i in home else None for i in group.requests]
+    away_cap = None
+    if home and params.engine == "lns":
+        away_cap = int(away_share * sum(1 for h in homes if h is not None and h >= 0))
     longest = max((max(row) for row in travel), default=1)
     penalty = (len(nodes) + 1) * max(1, longest) * 2 + 2 * vehicle_cost + 1
     return SubTask(
@@ -650,8 +673,11 @@ def _task(net: Network, routes: Routes, group: _Group, budget: float, params: So
         capacity=[net.capacity[v] for v in group.vehicles],
         chair_capacity=[net.chairs[v] for v in group.vehicles],
         initial=[[local[n] for n in routes.seqs[v]] for v in group.vehicles],
-        home=[where.get(home[i], -1) if home and i in home else None for i in group.requests],
-        change_cost=CHANGE_COST_S if home else 0,
+        home=homes,
+        was=[was.get(i) for i in group.requests] if was else None,
+        change_cost=(_TIE_S if params.engine == "lns" else CHANGE_COST_S) if home else 0,
+        away_cap=away_cap,
+        steady_s=STEADY_S,
         penalty=penalty,
         vehicle_cost=vehicle_cost,
         time_limit_s=budget,
@@ -664,8 +690,9 @@ def _task(net: Network, routes: Routes, group: _Group, budget: float, params: So
 
 
 def _accept(net: Network, routes: Routes, group: _Group, answer: list[list[int]],
-            vehicle_cost: int, home: dict[int, int] | None = None) -> bool:
-    """Take OR-Tools' routes for the group if, checked exactly, they are better."""
+            vehicle_cost: int, home: dict[int, int] | None = None, change_cost: int = 0) -> bool:
+    """Take a search's routes for the group if, checked exactly, they are better (by the
+    task's own ``change_cost`` per rider moved from its ``home`` car)."""
     nodes = [n for i in group.requests for n in (2 * i, 2 * i + 1)]
     new: dict[int, list[int]] = {}
     for k, v in enumerate(group.vehicles):
@@ -677,7 +704,7 @@ def _accept(net: Network, routes: Routes, group: _Group, answer: list[list[int]]
         # a car with no riders stays home: it drives nothing (not start to end)
         cost = sum(net.drive_s(v, s) + vehicle_cost for v, s in seqs.items() if s)
         if home:
-            cost += CHANGE_COST_S * sum(1 for v, s in seqs.items() for n in s
+            cost += change_cost * sum(1 for v, s in seqs.items() for n in s
                                         if n % 2 == 0 and home.get(n // 2, v) != v)
         return (-served, cost)
 

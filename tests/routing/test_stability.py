@@ -65,6 +65,24 @@ def test_a_free_re_plan_that_keeps_enough_is_the_plan(monkeypatch):
     assert kept_share(this_week, last_week, free) < 1.0
 
 
+def test_the_cap_on_riders_not_kept_trades_driving_for_keeping(monkeypatch):
+    # The compiled search re-plans with at most AWAY_SHARE of regular riders in another car
+    # or at another time; with no cap it may move anyone, with a zero cap it keeps everyone
+    # it can.
+    monday = montgomery_morning(requests=40, vehicles=8)
+    last_week = solve(monday, LNS)
+    this_week = change_bookings(monday, 0.05)
+    monkeypatch.setattr(solver_module, "KEEP_SHARE", 0.0)  # the capped plan is the answer
+    monkeypatch.setattr(solver_module, "AWAY_SHARE", 0.0)
+    kept = solve(this_week, LNS, previous=last_week)
+    monkeypatch.setattr(solver_module, "AWAY_SHARE", 1.0)
+    moved = solve(this_week, LNS, previous=last_week)
+    assert kept_share(this_week, last_week, kept) > kept_share(this_week, last_week, moved)
+    assert kept_share(this_week, last_week, kept) == 1.0
+    assert moved.summary.drive_s < kept.summary.drive_s
+    assert kept.summary.served == moved.summary.served == len(this_week.requests)
+
+
 def test_change_bookings_cancels_moves_and_adds_a_third_each():
     monday = montgomery_morning(requests=60, vehicles=12)
     changed = change_bookings(monday, 0.05, seed=3)
