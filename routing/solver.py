@@ -41,6 +41,8 @@ from routing.workers import WorkerPool
 _PROGRESS_EVERY_S = 1.0
 #: Below this many riders and cars the whole problem is one model, solved in-process.
 _SMALL = 60
+#: seconds a search in a worker process needs to send its answer back
+_HAND_BACK_S = 0.3
 #: Up to this many (pooled) requests the whole problem is one model, improved for the
 #: whole time (in worker processes, so it can be killed): groups only pay where one model
 #: would not fit the time or the memory. By engine, as measured (docs/bench/RESULTS.md).
@@ -171,14 +173,14 @@ _TIE_S = 60
 #: The compiled search re-plans with at most this share of regular riders not kept (in
 #: another car, or picked up more than STEADY_S from last time): measured at M, a cap of
 #: 6% kept 93.1-93.4% and drove -0.3% and +3.1% against a fresh solve, where a cost of
-#: 10 min per car change drove +1.8% and +5.1% (docs/bench/RESULTS.md).
-AWAY_SHARE = 0.04
+#: 10 min per car change drove +1.8% and +5.1% from the same two plans (docs/bench/RESULTS.md).
+AWAY_SHARE = 0.06
 
 
-#: A free re-plan that keeps fewer than this share of riders' car and time gives way to
-#: one that holds every kept rider to its time (the promise is 90%; a margin for riders
-#: whose booking changed, which this count cannot tell from the others).
-KEEP_SHARE = 0.92
+#: A capped re-plan that keeps fewer than this share of riders' car and time (the cap
+#: counts the search's own way; waiting for times may still miss a few) gives way to one
+#: that holds every kept rider to its time: the promise is 90%.
+KEEP_SHARE = 0.90
 
 
 def kept_share(problem: Problem, previous: Plan, plan: Plan) -> float:
@@ -403,12 +405,16 @@ class _Solve:
                 if not groups:
                     break
                 waves = -(-len(groups) // workers)
+                # A search must end early enough to hand its answer back before the pool
+                # kills it at stop_at (measured at M: the last round's answers were lost
+                # in most runs, a quarter of the search).
+                room = left_time - _HAND_BACK_S
                 if len(groups) == 1 and whole and left_time >= 10.0 and not deterministic:
                     budget = left_time / 2  # then again from the best of the portfolio
                 elif len(groups) == 1:
-                    budget = left_time
+                    budget = room
                 else:
-                    budget = max(1.0, min(left_time / waves, 4.0 + 2.0 * round_no))
+                    budget = min(room, max(1.0, min(left_time / waves, 4.0 + 2.0 * round_no)))
                 narrowed = [self.narrow(routes, group) for group in groups]
                 groups = [group for group, _ in narrowed]
                 tasks = [_task(net, routes, group, budget, self.params, cost, self.home,
