@@ -292,21 +292,23 @@ class Network:
 
     def schedule_near(self, v: int, seq: Sequence[int], wanted: Mapping[int, int],
                       within: int) -> Timing | None:
-        """:meth:`schedule`, with as many stops as the route allows starting at the time
-        ``wanted`` gives them (node -> time), or else within ``within`` of it, taken in
-        route order. Waiting costs no driving, so a regular rider whose car would come a
-        little early keeps last week's time."""
+        """:meth:`schedule`, with as many stops as the route allows starting within
+        ``within`` of the time ``wanted`` gives them (node -> time), taken in route order,
+        then as many of those as it allows at that very time. Waiting costs no driving, so
+        a regular rider whose car would come a little early keeps last week's time."""
         held: dict[int, tuple[int, int]] = {}
         timing = self.schedule(v, seq)
-        for a, node in enumerate(seq, start=1):
-            t = wanted.get(node)
-            if t is None or timing is None:
-                continue
-            for hold in ((t, t), (t - within, t + within)):
-                got = self.schedule(v, seq, {**held, a: hold})
+        if timing is None:
+            return None
+        for exact in (False, True):
+            for a, node in enumerate(seq, start=1):
+                t = wanted.get(node)
+                if t is None or (exact and a not in held):
+                    continue
+                trial = {**held, a: (t, t) if exact else (t - within, t + within)}
+                got = self.schedule(v, seq, trial)
                 if got is not None:
-                    held, timing = {**held, a: hold}, got
-                    break
+                    held, timing = trial, got
         return timing
 
     def route(self, v: int, seq: Sequence[int], timing: Timing) -> Route:

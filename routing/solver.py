@@ -171,9 +171,10 @@ CHANGE_COST_S = 10 * 60
 _TIE_S = 60
 
 #: The compiled search re-plans with at most this share of regular riders not kept (in
-#: another car, or picked up more than STEADY_S from last time): measured at M, a cap of
-#: 6% kept 93.1-93.4% and drove -0.3% and +3.1% against a fresh solve, where a cost of
-#: 10 min per car change drove +1.8% and +5.1% from the same two plans (docs/bench/RESULTS.md).
+#: another car, or picked up more than STEADY_S from last time). Measured at M in 30 s
+#: (docs/bench/RESULTS.md): 6% kept 92.8-96.5% and drove +2.1% against a fresh solve over
+#: 8 runs; 8% kept as little as 90.3% and fell back to held times once; a cost of 10 min
+#: per car change instead drove +1.8% and +5.1% from two plans where 6% drove -0.3%, +3.1%.
 AWAY_SHARE = 0.06
 
 
