@@ -43,6 +43,7 @@ def montgomery_morning(requests: int = 300, vehicles: int = 60, seed: int = 7,
     cars = []
     for k in range(vehicles):
         base = home_at[k % homes]
+        assert base.lat is not None and base.lon is not None  # made by spot() above
         start = spot(base.lat + rng.normal(0, 0.004), base.lon + rng.normal(0, 0.004))
         cars.append(Vehicle(id=f"car-{k + 1:02d}", seats=int(rng.integers(4, 7)), start=start,
                             end=start, shift=TimeWindow(5 * 3600 + 1800, 9 * 3600 + 1800)))

@@ -793,7 +793,7 @@ def solve_lns(task: SubTask) -> SubResult:
         ln[v] = len(seq)
         for node in seq:
             vof[node // 2] = v
-        _refresh(v, *W, T, nd, pr, vh, sc)
+        _refresh(v, *W, T, nd, pr, vh, sc)  # type: ignore[call-arg]  # numba's stubs
     _copy_all(W, Cur)
     _copy_all(W, B)
     vof_c, vof_b = vof.copy(), vof.copy()
@@ -847,7 +847,7 @@ def solve_lns(task: SubTask) -> SubResult:
                 v = pool[int(rng.integers(len(pool)))]
                 for k in sorted({int(R[v, a]) // 2 for a in range(1, ln[v] + 1)}):
                     _remove(k, R, ln, vof)
-                _refresh(v, *W, T, nd, pr, vh, sc)
+                _refresh(v, *W, T, nd, pr, vh, sc)  # type: ignore[call-arg]  # numba's stubs
                 # one car fewer on the road (any car: they differ in place and seats)
                 sc[_ROUTES] = len(candidates) - 1 + sum(
                     1 for u in range(m) if ln[u] > 0 and u not in candidates)
@@ -882,7 +882,7 @@ def solve_lns(task: SubTask) -> SubResult:
         chunk = _next_chunk(chunk, time.monotonic() - tick, fixed is not None)
         if total_steps is None and time.monotonic() + 0.05 > ends:
             break
-    _move_routes(*B, vof_b, T, nd, pr, vh, sc)
+    _move_routes(*B, vof_b, T, nd, pr, vh, sc)  # type: ignore[call-arg]  # numba's stubs
     routes = [[int(n) for n in B[0][v, 1:B[1][v] + 1]] for v in range(m)]
     objective = int(_objective(B[0], B[1], B[2], B[3], B[6], vof_b, sc, pr))
     return SubResult(routes, objective, time.monotonic() - began)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -108,8 +109,9 @@ class Network:
             for node, window in ((p, r.pickup_window), (d, r.dropoff_window)):
                 if window is not None:
                     self.lo[node], self.hi[node] = window.start_s, window.end_s
-            if self.pinned[i] is not None:
-                begin = self.shift(self.pinned[i])[0]
+            pin = self.pinned[i]
+            if pin is not None:
+                begin = self.shift(pin)[0]
                 self.lo[p] = self.hi[p] = begin
                 self.service[p] = 0
                 self.hidden[p] = True
@@ -143,8 +145,9 @@ class Network:
         r = self.problem.requests[i]
         if r.max_ride_s is None:
             return None
-        if self.pinned[i] is not None:
-            begin = self.shift(self.pinned[i])[0]
+        pin = self.pinned[i]
+        if pin is not None:
+            begin = self.shift(pin)[0]
             ridden = 0 if r.picked_up_s is None else max(0, begin - r.picked_up_s)
             return max(0, r.max_ride_s - ridden)
         return r.max_ride_s + self.service[2 * i]
@@ -322,7 +325,7 @@ class Network:
             request = self.problem.requests[node // 2].id
             arrive = depart + self.t(last, node)
             depart = start + self.service[node]
-            kind = "pickup" if node % 2 == 0 else "dropoff"
+            kind: Literal["pickup", "dropoff"] = "pickup" if node % 2 == 0 else "dropoff"
             stops.append(Stop(kind=kind, request=request, arrive_s=arrive, start_s=start, depart_s=depart, load=load))
             last = node
         drive_s, distance_m = self.drive(v, seq)

@@ -79,9 +79,9 @@ def replan(problem: Problem, previous: Plan, now_s: int,
     new_requests: list[Request] = []
     vehicles: list[Vehicle] = []
     for vehicle in problem.vehicles:
-        route = routes.get(vehicle.id)
+        planned = routes.get(vehicle.id)
         made = done.get(vehicle.id, ())
-        here, free_at = _where(vehicle, route, made, requests, now_s, positions.get(vehicle.id))
+        here, free_at = _where(vehicle, planned, made, requests, now_s, positions.get(vehicle.id))
         if vehicle.id in removed_vehicles:
             for rid in onboard.get(vehicle.id, []):  # picked up again where the car is
                 r = requests[rid]
@@ -94,7 +94,7 @@ def replan(problem: Problem, previous: Plan, now_s: int,
             continue
         shift = vehicle.shift
         begin, end = (0, 48 * 3600) if shift is None else (shift.start_s, shift.end_s)
-        if made or (route is not None and route.start_s <= now_s) or vehicle.id in positions:
+        if made or (planned is not None and planned.start_s <= now_s) or vehicle.id in positions:
             start, begin = here, max(begin, free_at)
         else:
             start, begin = vehicle.start, max(begin, now_s)

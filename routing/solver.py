@@ -195,7 +195,7 @@ def kept_share(problem: Problem, previous: Plan, plan: Plan) -> float:
 
     was, now = pickups(previous), pickups(plan)
     regular = [rid for rid, (_, t) in was.items() if rid in windows and (
-        windows[rid] is None or windows[rid].start_s <= t <= windows[rid].end_s)]
+        (w := windows[rid]) is None or w.start_s <= t <= w.end_s)]
     kept = sum(1 for rid in regular if rid in now and now[rid][0] == was[rid][0]
                and abs(now[rid][1] - was[rid][1]) <= STEADY_S)
     return kept / len(regular) if regular else 1.0
@@ -613,7 +613,8 @@ def _groups(net: Network, routes: Routes, left: Sequence[int], target: int,
         if focus is not None and seed not in focus and groups:
             break
         near = sorted(free, key=lambda v: apart(anchors[seed], anchors[v]))
-        members, count = [], 0
+        members: list[int] = []
+        count = 0
         for v in near:
             if count >= target and members:
                 break
@@ -674,7 +675,7 @@ def _task(net: Network, routes: Routes, group: _Group, budget: float, params: So
         seats=[net.seats[n] if n < 2 * net.n_requests else 0 for n in nodes],
         chairs=[net.wheelchair[n] if n < 2 * net.n_requests else 0 for n in nodes],
         limits=[net.ride_limit(i) for i in group.requests],
-        pinned=[None if net.pinned[i] is None else where.get(net.pinned[i], -1)
+        pinned=[None if (pin := net.pinned[i]) is None else where.get(pin, -1)
                 for i in group.requests],
         shifts=[net.shift(v) for v in group.vehicles],
         capacity=[net.capacity[v] for v in group.vehicles],
@@ -765,9 +766,10 @@ def _from_plan(net: Network, plan: Plan) -> tuple[dict[int, list[int]], set[int]
         if vehicle.onboard:
             seqs[v] = [2 * net.request_index[rid] for rid in vehicle.onboard]
     for route in plan.routes:
-        v = vehicles.get(route.vehicle)
-        if v is None:
+        car = vehicles.get(route.vehicle)
+        if car is None:
             continue
+        v = car
         seq = seqs.get(v, [])
         for stop in route.stops:
             i = net.request_index.get(stop.request)
