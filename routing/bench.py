@@ -9,7 +9,9 @@ peak memory. Each run is its own process, so wall time and memory are the run's 
 PyVRP (``pip install pyvrp``) is run the same way when installed. ``--no-ride-limit``
 drops the riders' maximum ride time, for a comparison fair to peers that cannot keep one;
 ``--stability`` measures a re-plan from last week's plan with 5% of bookings changed
-against a fresh solve (:mod:`routing.stability`).
+against a fresh solve (:mod:`routing.stability`; ``--repeat N`` for N runs and their means);
+``--replan 07:10`` takes the car with most riders on board off the road at 07:10 and
+re-plans in flight (:mod:`routing.replan`).
 
 ``--lilim DIR`` runs the Li & Lim 100-task pickup-and-delivery instances instead (fewest
 vehicles first, then distance) and reports the gap to the best-known results in
@@ -195,6 +197,8 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
         problem, scale = make_problem(args.one, ride_limit=not args.no_ride_limit), 1
     if args.stability:
         return stability_run(problem, args.limit)
+    if args.replan:
+        return replan_run(problem, args.limit, _hms(args.replan))
     began = time.monotonic()
     if args.solver == "vroom":
         plan = run_vroom(problem, args.limit)
@@ -246,6 +250,46 @@ def _stability_means(size: str, limit: float, runs: list[dict[str, Any]]) -> str
             f"{100 * mean('kept_share'):.1f}% (lowest {lowest:.1f}%) | "
             f"{mean('last_drive_s') / 3600:.2f} | {replan / 3600:.2f} | "
             f"{fresh / 3600:.2f} | {100 * (replan / fresh - 1):+.2f}% | | {mean('replan_s'):.1f} |")
+
+
+def _hms(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def replan_run(problem, limit: float, now_s: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The morning planned with ``limit``; at ``now_s`` the car with the most riders on
+    board is taken off the road and the rest re-planned (:func:`routing.replan.replan`, its
+    own few seconds): how long it took, who is carried, and how many riders not yet picked
+    up (in the other cars) keep their car and a pick-up within 5 minutes."""
+    from routing.replan import replan
+    from routing.solver import SolveParams, solve
+    from routing.stability import SAME_TIME_S
+
+    plan = solve(problem, SolveParams(time_limit_s=limit))
+
+    def aboard(route) -> int:  # type: ignore[no-untyped-def]
+        on: set[str] = set()
+        for s in route.stops:
+            if s.start_s <= now_s and s.kind == "pickup":
+                on.add(s.request)
+            elif s.start_s <= now_s:
+                on.discard(s.request)
+        return len(on)
+
+    removed = max(plan.routes, key=aboard)
+    began = time.monotonic()
+    result = replan(problem, plan, now_s, removed_vehicles=[removed.vehicle])
+    took = time.monotonic() - began
+    was = {s.request: (r.vehicle, s.start_s) for r in plan.routes for s in r.stops
+           if s.kind == "pickup" and s.start_s > now_s and r.vehicle != removed.vehicle}
+    now = {s.request: (r.vehicle, s.start_s) for r in result.plan.routes for s in r.stops
+           if s.kind == "pickup"}
+    kept = sum(1 for rid, (car, t) in was.items()
+               if rid in now and now[rid][0] == car and abs(now[rid][1] - t) <= SAME_TIME_S)
+    return {"removed": removed.vehicle, "aboard": aboard(removed), "replan_s": round(took, 2),
+            "served": result.plan.summary.served, "requests": result.plan.summary.requests,
+            "waiting": len(was), "kept": kept, "peak_mb": round(_peak_mb())}
 
 
 # --- Li & Lim ---------------------------------------------------------------------------
@@ -342,6 +386,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="riders without a maximum ride time (fair to peers without one)")
     parser.add_argument("--stability", action="store_true",
                         help="re-plan with 5%% of bookings changed; compare with a fresh solve")
+    parser.add_argument("--replan", default=None, metavar="HH:MM",
+                        help="take the car with most riders on board off the road at HH:MM "
+                             "and re-plan the rest in flight")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="--stability: N independent runs, then their means (a solve's "
                              "driving varies run to run)")
@@ -365,6 +412,23 @@ def main(argv: list[str] | None = None) -> None:
     extra = ["--no-ride-limit"] if args.no_ride_limit else []
     if args.engine:
         extra += ["--engine", args.engine]
+    if args.replan:
+        print(f"| size | plan limit s | car removed at {args.replan} | re-plan s | served after | "
+              "not yet picked up: kept car and pick-up ±5 min |")
+        print("|---|---|---|---|---|---|")
+        for size in args.sizes:
+            for limit in limits:
+                for _ in range(args.repeat):
+                    r = _spawn(["--one", size, "--replan", args.replan, "--limit", str(limit),
+                                *extra])
+                    if r is None:
+                        print(f"| {size} | {limit:g} | failed |")
+                        continue
+                    print(f"| {size} | {limit:g} | {r['removed']}, {r['aboard']} aboard | "
+                          f"{r['replan_s']} | {r['served']}/{r['requests']} | {r['kept']} of "
+                          f"{r['waiting']} ({100 * r['kept'] / max(1, r['waiting']):.1f}%) |",
+                          flush=True)
+        return
     if args.stability:
         print("| size | limit s | unchanged riders | kept car and time | share | last week h | "
               "re-plan drive h | fresh drive h | extra drive | served re-plan/fresh | re-plan s |")
