@@ -317,11 +317,14 @@ class Network:
     def route(self, v: int, seq: Sequence[int], timing: Timing) -> Route:
         """The plain :class:`Route` for a scheduled sequence (hidden stops left out)."""
         stops = []
-        load, last, depart = 0, self.start(v), timing.leave_s
+        # Riders on board (hidden pick-ups) are in the car from the start, even where a
+        # rider boarding at the car's own place comes before them in the sequence.
+        load = sum(self.seats[node] for node in seq if self.hidden[node])
+        last, depart = self.start(v), timing.leave_s
         for node, start in zip(seq, timing.starts, strict=True):
-            load += self.seats[node]
             if self.hidden[node]:
                 continue
+            load += self.seats[node]
             request = self.problem.requests[node // 2].id
             arrive = depart + self.t(last, node)
             depart = start + self.service[node]

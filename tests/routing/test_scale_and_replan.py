@@ -54,6 +54,24 @@ def test_rider_on_board_is_dropped_by_that_car_with_the_ride_counted_from_pick_u
     assert all(s.request != "in-car" for r in plan.routes if r.vehicle == "car-2" for s in r.stops)
 
 
+def test_a_rider_boarding_where_the_car_stands_rides_with_those_on_board():
+    # A car re-planned in flight starts where it stands with its riders on board; a rider
+    # waiting at that very place may come first in its sequence (no drive, same time). The
+    # seats taken still count everyone on board (found by `bench M --replan 07:10`).
+    on_board = dataclasses.replace(ride("in-car", 1, 6), picked_up_s=hm("06:55"))
+    carrying = dataclasses.replace(car("car-1", at=3, end=0, shift=("07:00", "09:00")),
+                                   onboard=("in-car",))
+    problem = line_problem([carrying], [on_board, ride("here", 3, 5, pickup=("07:00", "07:00"))])
+    net = Network(problem)
+    here, in_car = 2 * net.request_index["here"], 2 * net.request_index["in-car"]
+    seq = [here, in_car, here + 1, in_car + 1]
+    timing = net.schedule(0, seq)
+    assert timing is not None
+    route = net.route(0, seq, timing)
+    assert [s.load for s in route.stops] == [2, 1, 0]
+    check_plan(problem, solve(problem, EXACT))
+
+
 def test_checker_refuses_an_on_board_rider_dropped_by_another_car():
     carrying = dataclasses.replace(car("car-1", shift=("07:00", "09:00")), onboard=("in-car",))
     problem = line_problem([carrying, car("car-2", shift=("07:00", "09:00"))],
