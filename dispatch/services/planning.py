@@ -309,6 +309,48 @@ def current_plan(session: Session, service_date: dt.date, half: Half | str) -> P
     )
 
 
+def plan_to_follow(session: Session, service_date: dt.date, half: Half | str) -> rplan.Plan | None:
+    """The plan riders last heard of for this half-day, for a new plan to keep their cars
+    and times: the plan in force for the date itself (planning it again), else the one for
+    the same weekday a week before. None when there is neither."""
+    for day in (service_date, service_date - dt.timedelta(days=7)):
+        plan = current_plan(session, day, half)
+        if plan is not None:
+            return routing_plan(session, plan)
+    return None
+
+
+def routing_plan(session: Session, plan: Plan) -> rplan.Plan:
+    """A stored plan back in the solver's terms (the inverse of :func:`store_plan`); stops
+    whose booking is gone are left out."""
+    routes = []
+    for route in session.scalars(
+        select(Route).where(Route.plan_id == plan.id).options(selectinload(Route.stops))
+    ):
+        stops = tuple(
+            rplan.Stop(
+                kind="pickup" if stop.kind == StopKind.PICKUP else "dropoff",
+                request=request_id(stop.booking_id),
+                arrive_s=stop.arrive_s,
+                start_s=stop.start_s,
+                depart_s=stop.depart_s,
+                load=stop.load,
+            )
+            for stop in route.stops
+            if stop.booking_id is not None
+        )
+        if stops:
+            routes.append(
+                rplan.Route(
+                    vehicle=vehicle_key(route.vehicle_id), stops=stops, drive_s=route.drive_s,
+                    distance_m=route.distance_m, start_s=route.start_s, end_s=route.end_s,
+                )
+            )
+    summary = rplan.Summary(requests=plan.requests, served=plan.served, drive_s=plan.drive_s,
+                            distance_m=plan.distance_m, solve_s=plan.solve_s)
+    return rplan.Plan(routes=tuple(routes), unassigned=(), summary=summary)
+
+
 def plan_routes(session: Session, plan: Plan) -> list[Route]:
     """The plan's routes with their cars, drivers, stops, places and riders loaded."""
     return list(

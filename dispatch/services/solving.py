@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dispatch.db import unit_of_work
 from dispatch.events import PendingNotices
 from dispatch.models import Half
-from dispatch.services.planning import build_problem, store_plan
+from dispatch.services.planning import build_problem, plan_to_follow, store_plan
 from dispatch.settings import Settings
 from routing.plan import Summary
 from routing.solver import SolveParams, SolveProgress, solve
@@ -48,8 +48,11 @@ def make_plan(
     """
     with unit_of_work(factory) as session:
         planning = build_problem(session, service_date, half, settings)
+        # Regular riders keep their car and time where they can (routing.solver, stability).
+        previous = plan_to_follow(session, service_date, half)
     limit = settings.SOLVER_TIME_LIMIT_S if time_limit_s is None else time_limit_s
-    result = solve(planning.problem, SolveParams(time_limit_s=float(limit)), progress=progress)
+    result = solve(planning.problem, SolveParams(time_limit_s=float(limit)), progress=progress,
+                   previous=previous)
     notices = PendingNotices()
     with unit_of_work(factory) as session:
         plan = store_plan(

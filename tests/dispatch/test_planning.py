@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -10,6 +12,7 @@ from dispatch.models import Event, Plan, PlanStatus, Stop, StopKind, Vehicle
 from dispatch.services.planning import build_problem
 from dispatch.services.solving import make_plan
 from dispatch.settings import Settings
+from routing.solver import SolveParams, solve
 from tests.conftest import SERVICE_DAY, World
 
 SETTINGS = Settings()
@@ -95,3 +98,37 @@ def test_cars_out_of_service_are_not_planned(world: World, factory: sessionmaker
         assert plan.served == 3
     driver_rooms = {room for n in outcome.notices.notices for room in n.rooms if room.startswith("driver:")}
     assert driver_rooms == {driver_room(world.people["driver-2"].id)}
+
+
+def test_next_week_riders_keep_the_car_and_time_they_had(world: World, factory: sessionmaker[Session]) -> None:
+    # Last week Car 1 was off the road, so Car 2 carried everyone. Back this week, Car 1
+    # would take riders in a fresh plan; planned from last week's, everyone keeps Car 2.
+    with factory() as session:
+        car_1 = session.scalar(select(Vehicle).where(Vehicle.name == "Car 1"))
+        assert car_1 is not None
+        car_1.in_service = False
+        session.commit()
+        car_1_id = car_1.id
+    last_week = make_plan(factory, SERVICE_DAY, "morning", SETTINGS, time_limit_s=2)
+    with factory() as session:
+        car_1 = session.get(Vehicle, car_1_id)
+        assert car_1 is not None
+        car_1.in_service = True
+        session.commit()
+        fresh = solve(build_problem(session, NEXT_WEEK, "morning", SETTINGS).problem, SolveParams(time_limit_s=2))
+    assert any(r.vehicle == f"v{car_1_id}" for r in fresh.routes)  # a fresh plan would move riders
+    this_week = make_plan(factory, NEXT_WEEK, "morning", SETTINGS, time_limit_s=2)
+    with factory() as session:
+        before, after = (_pickups(session, outcome.plan_id) for outcome in (last_week, this_week))
+    assert len(after) == 3
+    assert {rider: car for rider, (car, _) in after.items()} == {rider: car for rider, (car, _) in before.items()}
+    assert all(abs(after[rider][1] - before[rider][1]) <= 5 * 60 for rider in after)
+
+
+NEXT_WEEK = SERVICE_DAY + dt.timedelta(days=7)
+
+
+def _pickups(session: Session, plan_id: int) -> dict[int, tuple[int, int]]:
+    """rider -> (car, pick-up time) in a stored plan."""
+    stops = session.scalars(select(Stop).join(Stop.route).where(Stop.route.has(plan_id=plan_id))).all()
+    return {s.rider_id: (s.route.vehicle_id, s.start_s) for s in stops if s.kind == StopKind.PICKUP and s.rider_id}
