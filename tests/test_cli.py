@@ -106,3 +106,15 @@ def test_privacy_forget_homes_runs_on_an_empty_database(runner: CliRunner, tmp_p
     result = runner.invoke(main, ["privacy", "forget-homes", "--days", "0", "--database", url])
     assert result.exit_code == 0, result.output
     assert "forgot 0 home stops" in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["plan", "--date", "2026-12-07", "--half", "morning"],
+    ["user", "add", "someone", "--name", "Some One", "--role", "dispatcher", "--no-password"],
+])
+def test_a_database_without_tables_gets_told_to_upgrade(runner: CliRunner, tmp_path: Path, args: list[str]) -> None:
+    url = f"sqlite:///{tmp_path}/empty.db"
+    result = runner.invoke(main, [*args, "--database", url])
+    assert result.exit_code != 0
+    assert "carpool db upgrade" in result.output
+    assert "Traceback" not in result.output

@@ -27,6 +27,29 @@ def _settings(database_url: str | None = None) -> Settings:
     return Settings.from_mapping(values)
 
 
+def _engine_with_schema(url: str) -> Any:
+    """An engine for ``url``, or a clear error when that database has no carpool tables yet
+    (a new user's first `carpool plan` would otherwise end in an SQL traceback)."""
+    from sqlalchemy import inspect
+
+    from dispatch.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        ready = inspect(engine).has_table("plan")
+    except Exception:
+        engine.dispose()
+        raise
+    if not ready:
+        engine.dispose()
+        raise click.ClickException(
+            f"the database {make_url(url).render_as_string(hide_password=True)} has no carpool "
+            f"tables yet: run `carpool db upgrade` first (the demo's data is in "
+            f"{DEMO_DATABASE_URL}: add --database {DEMO_DATABASE_URL})"
+        )
+    return engine
+
+
 def _parse_date(_ctx: Any, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -89,11 +112,11 @@ def db_upgrade(database_url: str | None) -> None:
 @click.option("--database", "database_url", help="Database URL (default: DATABASE_URL from config).")
 def plan_command(service_date: dt.date, half: str, time_limit: float | None, database_url: str | None) -> None:
     """Plan the routes for one date and half-day from the stored bookings."""
-    from dispatch.db import make_engine, make_session_factory
+    from dispatch.db import make_session_factory
     from dispatch.services.solving import make_plan
 
     settings = _settings(database_url)
-    engine = make_engine(settings.DATABASE_URL)
+    engine = _engine_with_schema(settings.DATABASE_URL)
     try:
         with solve_progress_bar(f"{service_date} {half}") as on_progress:
             outcome = make_plan(
@@ -139,12 +162,12 @@ def user_add(
     username: str, name: str, role: str, password: str | None, no_password: bool, database_url: str | None
 ) -> None:
     """Add a person who can log in (or a rider who cannot)."""
-    from dispatch.db import make_engine, make_session_factory, unit_of_work
+    from dispatch.db import make_session_factory, unit_of_work
     from dispatch.services.accounts import create_person
 
     if not no_password and password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    engine = make_engine(_settings(database_url).DATABASE_URL)
+    engine = _engine_with_schema(_settings(database_url).DATABASE_URL)
     try:
         with unit_of_work(make_session_factory(engine)) as session:
             create_person(
@@ -167,10 +190,10 @@ def privacy_group() -> None:
 
 
 def _forget_homes(database_url: str, days: int) -> tuple[int, int]:
-    from dispatch.db import make_engine, make_session_factory, unit_of_work
+    from dispatch.db import make_session_factory, unit_of_work
     from dispatch.services.privacy import forget_old_homes
 
-    engine = make_engine(database_url)
+    engine = _engine_with_schema(database_url)
     try:
         with unit_of_work(make_session_factory(engine)) as session:
             counts = forget_old_homes(session, dt.date.today() - dt.timedelta(days=days))
