@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from routing.clock import parse_time
+
 SIZES = {"S": (60, 12), "M": (300, 60), "L": (1500, 300), "XL": (5000, 300),
          "FULL": (17000, 300)}
 
@@ -198,7 +200,7 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     if args.stability:
         return stability_run(problem, args.limit)
     if args.replan:
-        return replan_run(problem, args.limit, _hms(args.replan))
+        return replan_run(problem, args.limit, parse_time(args.replan))
     began = time.monotonic()
     if args.solver == "vroom":
         plan = run_vroom(problem, args.limit)
@@ -250,11 +252,6 @@ def _stability_means(size: str, limit: float, runs: list[dict[str, Any]]) -> str
             f"{100 * mean('kept_share'):.1f}% (lowest {lowest:.1f}%) | "
             f"{mean('last_drive_s') / 3600:.2f} | {replan / 3600:.2f} | "
             f"{fresh / 3600:.2f} | {100 * (replan / fresh - 1):+.2f}% | | {mean('replan_s'):.1f} |")
-
-
-def _hms(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 3600 + int(minutes) * 60
 
 
 def replan_run(problem, limit: float, now_s: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -84,12 +84,7 @@ def test_a_ride_no_car_can_take_is_stored_unassigned_with_its_reason(
 
 
 def test_cars_out_of_service_are_not_planned(world: World, factory: sessionmaker[Session]) -> None:
-    with factory() as session:
-        car = session.scalar(select(Vehicle).where(Vehicle.name == "Car 1"))
-        assert car is not None
-        car.in_service = False
-        session.commit()
-        car_id = car.id
+    car_id = _set_in_service(factory, "Car 1", False)
     outcome = make_plan(factory, SERVICE_DAY, "morning", SETTINGS, time_limit_s=1)
     with factory() as session:
         plan = session.get(Plan, outcome.plan_id)
@@ -103,18 +98,10 @@ def test_cars_out_of_service_are_not_planned(world: World, factory: sessionmaker
 def test_next_week_riders_keep_the_car_and_time_they_had(world: World, factory: sessionmaker[Session]) -> None:
     # Last week Car 1 was off the road, so Car 2 carried everyone. Back this week, Car 1
     # would take riders in a fresh plan; planned from last week's, everyone keeps Car 2.
-    with factory() as session:
-        car_1 = session.scalar(select(Vehicle).where(Vehicle.name == "Car 1"))
-        assert car_1 is not None
-        car_1.in_service = False
-        session.commit()
-        car_1_id = car_1.id
+    car_1_id = _set_in_service(factory, "Car 1", False)
     last_week = make_plan(factory, SERVICE_DAY, "morning", SETTINGS, time_limit_s=2)
+    _set_in_service(factory, "Car 1", True)
     with factory() as session:
-        car_1 = session.get(Vehicle, car_1_id)
-        assert car_1 is not None
-        car_1.in_service = True
-        session.commit()
         fresh = solve(build_problem(session, NEXT_WEEK, "morning", SETTINGS).problem, SolveParams(time_limit_s=2))
     assert any(r.vehicle == f"v{car_1_id}" for r in fresh.routes)  # a fresh plan would move riders
     this_week = make_plan(factory, NEXT_WEEK, "morning", SETTINGS, time_limit_s=2)
@@ -132,3 +119,13 @@ def _pickups(session: Session, plan_id: int) -> dict[int, tuple[int, int]]:
     """rider -> (car, pick-up time) in a stored plan."""
     stops = session.scalars(select(Stop).join(Stop.route).where(Stop.route.has(plan_id=plan_id))).all()
     return {s.rider_id: (s.route.vehicle_id, s.start_s) for s in stops if s.kind == StopKind.PICKUP and s.rider_id}
+
+
+def _set_in_service(factory: sessionmaker[Session], name: str, in_service: bool) -> int:
+    """Put the car called `name` on or off the road; its id."""
+    with factory() as session:
+        car = session.scalar(select(Vehicle).where(Vehicle.name == name))
+        assert car is not None
+        car.in_service = in_service
+        session.commit()
+        return car.id
