@@ -9,7 +9,8 @@ peak memory. Each run is its own process, so wall time and memory are the run's 
 PyVRP (``pip install pyvrp``) is run the same way when installed. ``--no-ride-limit``
 drops the riders' maximum ride time, for a comparison fair to peers that cannot keep one;
 ``--stability`` measures a re-plan from last week's plan with 5% of bookings changed
-against a fresh solve (:mod:`routing.stability`; ``--repeat N`` for N runs and their means);
+against a fresh solve (:mod:`routing.stability`; ``--repeat N`` for N runs and their means,
+``--control`` adds a second fresh solve per run: two fresh solves differ too);
 ``--replan 07:10`` takes the car with most riders on board off the road at 07:10 and
 re-plans in flight (:mod:`routing.replan`).
 
@@ -198,7 +199,7 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     else:
         problem, scale = make_problem(args.one, ride_limit=not args.no_ride_limit), 1
     if args.stability:
-        return stability_run(problem, args.limit)
+        return stability_run(problem, args.limit, control=args.control)
     if args.replan:
         return replan_run(problem, args.limit, parse_time(args.replan))
     began = time.monotonic()
@@ -219,9 +220,11 @@ def one(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def stability_run(problem, limit: float) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def stability_run(problem, limit: float,  # type: ignore[no-untyped-def]
+                  control: bool = False) -> dict[str, Any]:
     """Last week's plan, 5% of bookings changed, then the re-plan from last week's plan and
-    a fresh solve, each with the same limit (see :mod:`routing.stability`)."""
+    a fresh solve, each with the same limit (see :mod:`routing.stability`). ``control``: a
+    second fresh solve of the same bookings, to show how far two fresh solves differ."""
     from routing.solver import SolveParams, solve
     from routing.stability import change_bookings, compare
 
@@ -233,7 +236,9 @@ def stability_run(problem, limit: float) -> dict[str, Any]:  # type: ignore[no-u
     replan_s = time.monotonic() - began
     fresh = solve(changed, params)
     got = compare(problem, changed, last, again, fresh)
-    return {"unchanged": got.unchanged, "kept": got.kept, "kept_share": round(got.kept_share, 4),
+    second = solve(changed, params).summary.drive_s if control else None
+    return {"second_fresh_drive_s": second,
+            "unchanged": got.unchanged, "kept": got.kept, "kept_share": round(got.kept_share, 4),
             "last_drive_s": last.summary.drive_s,
             "replan_drive_s": got.replan_drive_s, "fresh_drive_s": got.fresh_drive_s,
             "extra_drive": round(got.extra_drive, 4), "replan_s": round(replan_s, 1),
@@ -248,10 +253,22 @@ def _stability_means(size: str, limit: float, runs: list[dict[str, Any]]) -> str
 
     replan, fresh = mean("replan_drive_s"), mean("fresh_drive_s")
     lowest = min(100 * r["kept_share"] for r in runs)
-    return (f"| {size} | {limit:g} | mean of {len(runs)} | {mean('kept'):.1f} | "
-            f"{100 * mean('kept_share'):.1f}% (lowest {lowest:.1f}%) | "
-            f"{mean('last_drive_s') / 3600:.2f} | {replan / 3600:.2f} | "
-            f"{fresh / 3600:.2f} | {100 * (replan / fresh - 1):+.2f}% | | {mean('replan_s'):.1f} |")
+    extras = [100 * r["extra_drive"] for r in runs]
+    row = (f"| {size} | {limit:g} | mean of {len(runs)} | {mean('kept'):.1f} | "
+           f"{100 * mean('kept_share'):.1f}% (lowest {lowest:.1f}%) | "
+           f"{mean('last_drive_s') / 3600:.2f} | {replan / 3600:.2f} | "
+           f"{fresh / 3600:.2f} | {100 * (replan / fresh - 1):+.2f}% (runs {min(extras):+.2f} "
+           f"to {max(extras):+.2f}%) | | {mean('replan_s'):.1f} |")
+    controls = [100 * _fresh_vs_fresh(r) for r in runs if r.get("second_fresh_drive_s")]
+    if controls:
+        row += (f" mean {sum(abs(c) for c in controls) / len(controls):.2f}% apart "
+                f"({min(controls):+.2f} to {max(controls):+.2f}%) |")
+    return row
+
+
+def _fresh_vs_fresh(run: dict[str, Any]) -> float:
+    """The control: the second fresh solve's driving over the first's, minus one."""
+    return float(run["second_fresh_drive_s"] / run["fresh_drive_s"] - 1)
 
 
 def replan_run(problem, limit: float, now_s: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -389,6 +406,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="--stability: N independent runs, then their means (a solve's "
                              "driving varies run to run)")
+    parser.add_argument("--control", action="store_true",
+                        help="--stability: a second fresh solve per run, to show how far two "
+                             "fresh solves of the same bookings differ")
     parser.add_argument("--lilim", default=None, metavar="DIR", help="run Li & Lim instances")
     parser.add_argument("--instances", default=None, help="comma-separated instance names")
     parser.add_argument("--engine", default=None, choices=["lns", "ortools"],
@@ -428,8 +448,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.stability:
         print("| size | limit s | unchanged riders | kept car and time | share | last week h | "
-              "re-plan drive h | fresh drive h | extra drive | served re-plan/fresh | re-plan s |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|")
+              "re-plan drive h | fresh drive h | extra drive | served re-plan/fresh | re-plan s |"
+              + (" second fresh vs fresh |" if args.control else ""))
+        print("|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if args.control else ""))
+        if args.control:
+            extra.append("--control")
         for size in args.sizes:
             for limit in limits:
                 runs = []
@@ -444,7 +467,9 @@ def main(argv: list[str] | None = None) -> None:
                           f"{r['replan_drive_s'] / 3600:.2f} | "
                           f"{r['fresh_drive_s'] / 3600:.2f} | {100 * r['extra_drive']:+.2f}% | "
                           f"{r['served_replan']}/{r['served_fresh']} of {r['requests']} | "
-                          f"{r['replan_s']} |", flush=True)
+                          f"{r['replan_s']} |"
+                          + (f" {100 * _fresh_vs_fresh(r):+.2f}% |" if args.control else ""),
+                          flush=True)
                 if len(runs) > 1:
                     print(_stability_means(size, limit, runs), flush=True)
         return
