@@ -172,8 +172,8 @@ _TIE_S = 60
 
 #: The compiled search re-plans with at most this share of regular riders not kept (in
 #: another car, or picked up more than STEADY_S from last time). Measured at M in 30 s
-#: (docs/bench/RESULTS.md): 6% kept 92.1-96.5% and drove +1.7% against a fresh solve over
-#: 25 runs (two fresh solves are 1.4% apart on average); 8% kept as little as 90.3% and
+#: (docs/bench/RESULTS.md): 6% kept 92.1-96.5% and drove +1.6% against a fresh solve over
+#: 37 runs (two fresh solves are 1.4% apart on average); 8% kept as little as 90.3% and
 #: fell back to held times once; a cost of 10 min per car change instead drove +1.8% and
 #: +5.1% from two plans where 6% drove -0.3%, +3.1%.
 AWAY_SHARE = 0.06
