@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from dispatch.db import make_engine, make_session_factory
 from dispatch.models import Booking, Person, Plan, PlanStatus, Vehicle
+from dispatch.services.demo import next_service_day
 from web.cli import main
 
 
@@ -118,3 +120,32 @@ def test_a_database_without_tables_gets_told_to_upgrade(runner: CliRunner, tmp_p
     assert result.exit_code != 0
     assert "carpool db upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("today", "planned"),
+    [
+        ("2026-11-25", "2026-11-26"),  # Wednesday: Thursday
+        ("2026-11-26", "2026-11-27"),  # Thursday: Friday
+        ("2026-11-27", "2026-11-30"),  # Friday: Monday, not Saturday
+        ("2026-11-28", "2026-11-30"),  # Saturday: Monday, not Sunday
+        ("2026-11-29", "2026-11-30"),  # Sunday: Monday
+    ],
+)
+def test_the_demo_plans_the_next_weekday(today: str, planned: str) -> None:
+    # Most demo riders ride Monday to Friday; a demo run on a Friday once opened on a
+    # Saturday board with a tenth of them.
+    assert next_service_day(dt.date.fromisoformat(today)) == dt.date.fromisoformat(planned)
+
+
+def test_the_demo_without_a_date_plans_the_next_weekday(runner: CliRunner, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/demo.db"
+    args = ["demo", "--no-serve", "--database", url, "--riders", "3", "--cars", "1", "--time-limit", "0.5"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    day = next_service_day(dt.date.today())
+    assert f"planned for {day}" in result.output
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        assert {p.service_date for p in session.scalars(select(Plan))} == {day}
+    engine.dispose()

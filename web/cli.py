@@ -254,7 +254,8 @@ def serve_command(host: str | None, port: int | None, database_url: str | None) 
 @click.option("--cars", type=click.IntRange(min=1, max=2000), default=12, show_default=True)
 @click.option("--seed", type=int, default=1955, show_default=True)
 @click.option("--demo-password", help="Password for every demo account (default: random, printed).")
-@click.option("--date", "service_date", callback=_parse_date, help="Day to plan (default: tomorrow).")
+@click.option("--date", "service_date", callback=_parse_date,
+              help="Day to plan (default: tomorrow, or Monday when tomorrow is a weekend).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1, max=3600), default=15.0, show_default=True,
               help="Seconds the solver may search per half-day.")  # fmt: skip
 @click.option("--database", "database_url", default=DEMO_DATABASE_URL, show_default=True,
@@ -266,17 +267,17 @@ def demo_command(
     riders: int, cars: int, seed: int, demo_password: str | None, service_date: dt.date | None,
     time_limit: float, database_url: str, host: str | None, port: int | None, no_serve: bool,
 ) -> None:  # fmt: skip
-    """Load the Montgomery demo, plan tomorrow's routes, and serve the board."""
+    """Load the Montgomery demo, plan the next weekday's routes, and serve the board."""
     from data.demo import generate_demo
     from dispatch.db import make_engine, make_session_factory, unit_of_work
     from dispatch.migrate import upgrade
-    from dispatch.services.demo import load_demo
+    from dispatch.services.demo import load_demo, next_service_day
     from dispatch.services.solving import make_plan
 
     if demo_password is not None and len(demo_password) < 8:
         raise click.BadParameter("must be at least 8 characters", param_hint="--demo-password")
     password = demo_password or secrets.token_urlsafe(9)
-    service_date = service_date or dt.date.today() + dt.timedelta(days=1)
+    service_date = service_date or next_service_day(dt.date.today())
     settings = _settings(database_url)
 
     url = make_url(database_url)

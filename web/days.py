@@ -29,7 +29,7 @@ def default_day(
     """The date and half-day to show: what was asked, else the next one with a plan.
 
     Before noon the morning comes first, after noon the evening; a day with no
-    plan yet falls through to the next planned day (the demo plans tomorrow).
+    plan yet falls through to the next planned day (the demo plans the next weekday).
     With `driver_id`, only plans in which that driver has a route count.
     """
     now = now or dt.datetime.now()

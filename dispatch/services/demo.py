@@ -16,6 +16,17 @@ from dispatch.models import Booking, Half, Person, Place, PlaceKind, Role, TimeK
 from dispatch.settings import hhmm_to_s
 
 
+def next_service_day(today: dt.date) -> dt.date:
+    """The day the demo plans unless told: tomorrow, or the Monday after when tomorrow
+    falls on a weekend. Most demo riders ride Monday to Friday (`data.demo`): a Saturday
+    carries a tenth of them and a Sunday nobody, so a demo run on a Friday or Saturday
+    would open on an almost empty board."""
+    day = today + dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
 @dataclass(frozen=True)
 class DemoAccounts:
     """The usernames created, by role, in the order they were made."""

@@ -35,6 +35,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from dispatch.services.demo import next_service_day
+
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "browser-tests-only"
 DRIVERS = [f"driver-{n}" for n in range(1, 13)]
@@ -82,7 +84,7 @@ def _server_env() -> dict[str, str]:
         CARPOOL_LOGIN_RATE_LIMIT="1000 per minute",
         # The server stands on the planned morning, so drivers see their riders
         # (names and homes are shown only on the day, while the route runs).
-        CARPOOL_CLOCK_AT=f"{dt.date.today() + dt.timedelta(days=1)}T07:00:00",
+        CARPOOL_CLOCK_AT=f"{next_service_day(dt.date.today())}T07:00:00",
         CARPOOL_DRIVER_REVEAL_LEAD_S="7200",
         PYTHONUNBUFFERED="1",
     )
@@ -116,8 +118,9 @@ def _wait_healthy(base_url: str, proc: subprocess.Popen[bytes], log: Path, timeo
 
 @pytest.fixture(scope="session")
 def service_day() -> str:
-    """The day the demo is planned for: tomorrow, the board's default day."""
-    return (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    """The day the demo is planned for: the next weekday, the board's default day (a
+    weekend day would carry few riders or none)."""
+    return next_service_day(dt.date.today()).isoformat()
 
 
 @pytest.fixture(scope="session")
