@@ -278,7 +278,7 @@ def replan_run(problem, limit: float, now_s: int) -> dict[str, Any]:  # type: ig
     up (in the other cars) keep their car and a pick-up within 5 minutes."""
     from routing.replan import replan
     from routing.solver import SolveParams, solve
-    from routing.stability import SAME_TIME_S
+    from routing.stability import keeps, pickups
 
     plan = solve(problem, SolveParams(time_limit_s=limit))
 
@@ -295,12 +295,10 @@ def replan_run(problem, limit: float, now_s: int) -> dict[str, Any]:  # type: ig
     began = time.monotonic()
     result = replan(problem, plan, now_s, removed_vehicles=[removed.vehicle])
     took = time.monotonic() - began
-    was = {s.request: (r.vehicle, s.start_s) for r in plan.routes for s in r.stops
-           if s.kind == "pickup" and s.start_s > now_s and r.vehicle != removed.vehicle}
-    now = {s.request: (r.vehicle, s.start_s) for r in result.plan.routes for s in r.stops
-           if s.kind == "pickup"}
-    kept = sum(1 for rid, (car, t) in was.items()
-               if rid in now and now[rid][0] == car and abs(now[rid][1] - t) <= SAME_TIME_S)
+    was = {rid: (car, t) for rid, (car, t) in pickups(plan).items()
+           if t > now_s and car != removed.vehicle}
+    now = pickups(result.plan)
+    kept = sum(1 for rid, before in was.items() if rid in now and keeps(before, now[rid]))
     return {"removed": removed.vehicle, "aboard": aboard(removed), "replan_s": round(took, 2),
             "served": result.plan.summary.served, "requests": result.plan.summary.requests,
             "waiting": len(was), "kept": kept, "peak_mb": round(_peak_mb())}

@@ -36,6 +36,7 @@ from routing.plan import Plan, Unassigned, summarise
 from routing.pooling import pool_requests
 from routing.problem import Problem, TimeWindow
 from routing.shortfall import estimate_shortfall
+from routing.stability import SAME_TIME_S, keeps, pickups
 from routing.workers import WorkerPool
 
 _PROGRESS_EVERY_S = 1.0
@@ -166,7 +167,7 @@ def solve(problem: Problem, params: SolveParams = DEFAULT_PARAMS,
 #: time it had, and moving it to another car costs as much as this much more driving (in
 #: the OR-Tools model; the compiled search caps the riders not kept instead, and only
 #: breaks ties between equal drives by the car a rider had).
-STEADY_S = 5 * 60
+STEADY_S = SAME_TIME_S
 CHANGE_COST_S = 10 * 60
 _TIE_S = 60
 
@@ -189,16 +190,10 @@ def kept_share(problem: Problem, previous: Plan, plan: Plan) -> float:
     """Of the riders ``previous`` picked up at a time their window still allows, the share
     that ``plan`` picks up in the same car within :data:`STEADY_S`."""
     windows = {r.id: r.pickup_window for r in problem.requests}
-
-    def pickups(p: Plan) -> dict[str, tuple[str, int]]:
-        return {s.request: (route.vehicle, s.start_s) for route in p.routes
-                for s in route.stops if s.kind == "pickup"}
-
     was, now = pickups(previous), pickups(plan)
     regular = [rid for rid, (_, t) in was.items() if rid in windows and (
         (w := windows[rid]) is None or w.start_s <= t <= w.end_s)]
-    kept = sum(1 for rid in regular if rid in now and now[rid][0] == was[rid][0]
-               and abs(now[rid][1] - was[rid][1]) <= STEADY_S)
+    kept = sum(1 for rid in regular if rid in now and keeps(was[rid], now[rid]))
     return kept / len(regular) if regular else 1.0
 
 

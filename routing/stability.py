@@ -18,6 +18,20 @@ from routing.problem import Problem, Request, TimeWindow
 #: A pick-up "nearly the same" as last week's: within five minutes.
 SAME_TIME_S = 5 * 60
 
+#: Where a plan picks a rider up: the car and the time.
+Pickup = tuple[str, int]
+
+
+def pickups(plan: Plan) -> dict[str, Pickup]:
+    """Each rider's pick-up in ``plan``, by request id."""
+    return {s.request: (route.vehicle, s.start_s) for route in plan.routes
+            for s in route.stops if s.kind == "pickup"}
+
+
+def keeps(was: Pickup, now: Pickup) -> bool:
+    """The promise for one rider: the same car, picked up within :data:`SAME_TIME_S`."""
+    return was[0] == now[0] and abs(was[1] - now[1]) <= SAME_TIME_S
+
 
 def change_bookings(problem: Problem, fraction: float = 0.05, seed: int = 1) -> Problem:
     """``problem`` with ``fraction`` of its bookings changed: a third cancelled, a third
@@ -74,13 +88,8 @@ def compare(before: Problem, after: Problem, last: Plan, replanned: Plan,
     old = {r.id: r for r in before.requests}
     same = {r.id for r in after.requests if old.get(r.id) == r}
 
-    def pickups(plan: Plan) -> dict[str, tuple[str, int]]:
-        return {s.request: (route.vehicle, s.start_s) for route in plan.routes
-                for s in route.stops if s.kind == "pickup"}
-
     was, now = pickups(last), pickups(replanned)
     both = [rid for rid in same if rid in was and rid in now]
-    kept = sum(1 for rid in both if was[rid][0] == now[rid][0]
-               and abs(was[rid][1] - now[rid][1]) <= SAME_TIME_S)
+    kept = sum(1 for rid in both if keeps(was[rid], now[rid]))
     return Stability(unchanged=len(both), kept=kept, replan_drive_s=replanned.summary.drive_s,
                      fresh_drive_s=fresh.summary.drive_s)
